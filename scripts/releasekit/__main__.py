@@ -1,0 +1,7 @@
+"""``python -m releasekit <command>``."""
+
+import sys
+
+from releasekit.cli import main
+
+sys.exit(main())

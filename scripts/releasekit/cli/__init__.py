@@ -1,0 +1,58 @@
+"""``releasekit <command>``: one subcommand per gate, each also a ``scripts/<name>.py``.
+
+Commands are imported only when called, so ``releasekit check-changelog`` never pays for
+PyGithub's import (≈ 0.23 s) on an offline path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from releasekit import __version__
+
+# command name -> module under releasekit.cli exposing main(argv) -> int
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check-changelog": ("check_changelog", "Check CHANGELOG.md and version.yaml"),
+    "bump-version": ("bump_version", "Cut a release: bump version.yaml and CHANGELOG.md"),
+    "verify-audit": ("verify_audit", "Check audit evidence for strategy/model releases"),
+    "signoff-gate": ("signoff_gate", "Decide a release PR's sign-off from reviews and evidence"),
+    "policy": ("policy", "Show or validate the release policy"),
+    "rollout": ("rollout", "Decide the next staged-rollout step"),
+    "rollback": ("rollback", "Roll back to the previous stable version"),
+    "hotfix-sla": ("hotfix_sla", "Check hotfix post-mortem and follow-up deadlines"),
+    "init": ("init", "Scaffold releasekit into a repository"),
+    "doctor": ("doctor", "Check the repository's GitHub settings the gates rely on"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: releasekit <command> [options]", "", "commands:"]
+    for name, (_, summary) in COMMANDS.items():
+        lines.append(f"  {name:<16} {summary}")
+    lines += ["", "Run `releasekit <command> --help` for a command's options.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch ``releasekit <command> ...`` to the command's own ``main``."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(_usage())
+        return 0 if args else 2
+    if args[0] == "--version":
+        sys.stdout.write(f"releasekit {__version__}\n")
+        return 0
+    entry = COMMANDS.get(args[0])
+    if entry is None:
+        sys.stderr.write(f"releasekit: unknown command {args[0]!r}\n\n{_usage()}")
+        return 2
+    try:
+        module = importlib.import_module(f"releasekit.cli.{entry[0]}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"releasekit.cli.{entry[0]}":
+            raise
+        sys.stderr.write(f"releasekit: {args[0]} is not available in releasekit {__version__}\n")
+        return 2
+    code: int = module.main(args[1:])
+    return code
