@@ -120,11 +120,12 @@ class Runtime:
 
 
 def _annotation_properties(f: Finding) -> dict[str, str]:
-    props = {"title": f"{f.rule}"}
+    props: dict[str, str] = {}
     if f.file:
         props["file"] = f.file
     if f.line:
         props["line"] = str(f.line)
+    props["title"] = f.rule
     return props
 
 

@@ -14,19 +14,21 @@ lines. Audit reports, where tables matter, are parsed with markdown-it (``core.a
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import cached_property
+from typing import NamedTuple, Protocol
 
+from releasekit.core.dates import parse_iso_date
 from releasekit.core.report import Finding, finding
-from releasekit.core.version_file import parse_iso_date
-from releasekit.core.versions import Version, parse_version
+from releasekit.core.versions import Version, VersionKey, parse_version, version_key
 
 SECTION_NAMES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 UNRELEASED = "Unreleased"
+_SECTION_BY_FOLD = {name.casefold(): name for name in SECTION_NAMES}
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|[ \t]*$)")
@@ -46,8 +48,7 @@ _BREAKING = re.compile(r"^\*\*Breaking:?\*\*:?", re.IGNORECASE)
 _COMPARE = re.compile(r"/compare/(?P<old>.+?)\.{2,3}(?P<new>[^/?#]+)$")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One list item under a section: its first line of text."""
 
     text: str
@@ -55,8 +56,7 @@ class Entry:
     breaking: bool
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A ``### Added`` (etc.) block and its entries."""
 
     name: str
@@ -68,13 +68,13 @@ class Section:
 class Release:
     """A ``## [X.Y.Z] - YYYY-MM-DD`` block (or the ``## [Unreleased]`` block).
 
-    ``version`` is as written, without brackets or a ``v`` prefix; ``parsed`` is None when
-    it is not SemVer. ``start``/``end`` are the 1-based lines of the block (heading to the
-    last line before the next release heading).
+    ``version`` is as written, without brackets or a ``v`` prefix; ``key`` (the SemVer
+    ordering key) and ``parsed`` are None when it is not SemVer. ``line``/``end`` are the
+    1-based lines of the block (heading to the last line before the next release heading).
     """
 
     version: str
-    parsed: Version | None
+    key: VersionKey | None
     date: str | None
     line: int
     end: int
@@ -82,6 +82,11 @@ class Release:
     bracketed: bool
     inline_link: str | None
     sections: tuple[Section, ...]
+
+    @cached_property
+    def parsed(self) -> Version | None:
+        """The version as a ``semver.Version`` (built on first use: ordering uses ``key``)."""
+        return None if self.key is None else parse_version(self.version)
 
     @property
     def is_unreleased(self) -> bool:
@@ -102,8 +107,7 @@ class Release:
         return any(e.breaking for s in self.sections for e in s.entries)
 
 
-@dataclass(frozen=True)
-class LinkDef:
+class LinkDef(NamedTuple):
     """A link reference definition ``[label]: url``."""
 
     label: str
@@ -125,7 +129,8 @@ class Changelog:
 
     def release(self, version: Version) -> Release | None:
         """The release whose version equals ``version``, if any."""
-        return next((r for r in self.releases if r.parsed == version), None)
+        key = version_key(str(version))
+        return next((r for r in self.releases if r.key == key), None)
 
     def notes(self, release: Release) -> str:
         """The release's body as Markdown, ready for a GitHub Release (no heading, no link defs)."""
@@ -146,7 +151,7 @@ class _Block:
     """A release block being built by the scanner."""
 
     version: str
-    parsed: Version | None
+    key: VersionKey | None
     date: str | None
     line: int
     yanked: bool
@@ -168,7 +173,7 @@ class _Block:
         self.close_section()
         return Release(
             self.version,
-            self.parsed,
+            self.key,
             self.date,
             self.line,
             end,
@@ -179,12 +184,48 @@ class _Block:
         )
 
 
-def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str, int]]:
-    """Yield (1-based line, text, heading level or 0) outside code fences and HTML comments.
+def _item(ln: str, s: str) -> str | None:
+    """The text of a list item opened on this line (``s``: the line left-stripped), or None.
 
-    Setext headings are folded into their text line (level 1 or 2) and the underline skipped;
-    fenced code and HTML comment lines are not yielded at all, so a ``## [1.0.0]`` inside a
-    code sample is never taken for a release.
+    Bullet items are recognised with string tests (most changelog lines are bullets, and a
+    regex call per line costs more than the rest of the scan); ordered items use the regex.
+    """
+    c = s[0]
+    if c in "-*+":
+        if len(ln) - len(s) > 3:
+            return None
+        if len(s) == 1:
+            return ""
+        return s[2:].strip() if s[1] in " \t" else None
+    if c.isdigit():
+        m = _LIST_ITEM.match(ln)
+        return None if m is None else (m.group(1) or "").strip()
+    return None
+
+
+def _atx(s: str) -> tuple[int, str] | None:
+    """Level and text of an ATX heading (``s``: the line left-stripped, indent ≤ 3), or None."""
+    level = len(s) - len(s.lstrip("#"))
+    if level > 6 or (len(s) > level and s[level] not in " \t"):
+        return None
+    text = s[level:].strip()
+    if text.endswith("#"):  # an optional closing sequence: "## 1.0.0 ##"
+        bare = text.rstrip("#")
+        if not bare or bare[-1] in " \t":
+            text = bare.strip()
+    return level, text
+
+
+_Logical = tuple[int, str, str, int, str, str | None]
+
+
+def _logical_lines(lines: list[str]) -> Iterator[_Logical]:
+    """Yield (line number, line, left-stripped line, heading level or 0, heading text, item).
+
+    Lines inside fenced code and HTML comments are not yielded at all, so a ``## [1.0.0]``
+    in a code sample is never taken for a release. Setext headings are folded into their
+    text line (level 1 or 2) and the underline skipped. The first-character tests before
+    each regex keep the scan linear and cheap: most lines are list items or prose.
     """
     fence: str | None = None
     in_comment = False
@@ -193,74 +234,78 @@ def _logical_lines(lines: list[str]) -> Iterator[tuple[int, str, int]]:
     prev_text = False  # whether the previous yielded line was paragraph text
     while i < n:
         ln = lines[i]
+        i += 1
         if fence is not None:
             stripped = ln.strip()
             if (
-                stripped.startswith(fence[0])
-                and set(stripped) == {fence[0]}
+                stripped[:1] == fence[0]
                 and len(stripped) >= len(fence)
+                and (stripped == fence[0] * len(stripped))
             ):
                 fence = None
-            i += 1
-            prev_text = False
             continue
         if in_comment:
             if "-->" in ln:
                 in_comment = False
-            i += 1
             continue
         s = ln.lstrip()
-        if s.startswith("<!--") and len(ln) - len(s) <= 3:
-            if "-->" not in s[4:]:
-                in_comment = True
-            i += 1
-            prev_text = False
-            continue
-        m = _FENCE.match(ln)
-        if m:
-            fence = m.group(1)
-            i += 1
-            prev_text = False
-            continue
         if not s:
-            yield i + 1, ln, 0
             prev_text = False
-            i += 1
+            yield i, ln, s, 0, "", None
             continue
-        if (
-            i + 1 < n
-            and not prev_text
-            and s[0] not in "#>-*+|["
-            and not _LIST_ITEM.match(ln)
-            and len(ln) - len(s) <= 3
-        ):
-            um = _SETEXT.match(lines[i + 1])
-            if um:
-                yield (
-                    i + 1,
-                    "#" * (1 if um.group(1)[0] == "=" else 2) + " " + s.strip(),
-                    (1 if um.group(1)[0] == "=" else 2),
-                )
-                i += 2
+        c = s[0]
+        indent = len(ln) - len(s)
+        if indent <= 3:
+            if c == "<" and s.startswith("<!--"):
+                in_comment = "-->" not in s[4:]
                 prev_text = False
                 continue
-        level = 0
-        if s[0] == "#":
-            hm = _ATX.match(ln)
-            if hm:
-                level = len(hm.group(1))
-        yield i + 1, ln, level
-        prev_text = level == 0 and not _LIST_ITEM.match(ln) and not _THEMATIC.match(ln)
-        i += 1
-
-
-def _heading_text(ln: str) -> str:
-    m = _ATX.match(ln)
-    return (m.group(2) or "").strip() if m else ln.strip()
+            if c in "`~":
+                fm = _FENCE.match(ln)
+                if fm:
+                    fence = fm.group(1)
+                    prev_text = False
+                    continue
+            if c == "#":
+                atx = _atx(s)
+                if atx is not None:
+                    prev_text = False
+                    yield i, ln, s, atx[0], atx[1], None
+                    continue
+            if (
+                not prev_text
+                and i < n
+                and lines[i].lstrip()[:1] in ("=", "-")
+                and c not in ">-*+|"
+                and _item(ln, s) is None
+                and not (c == "[" and _LINK_DEF.match(ln))
+            ):
+                um = _SETEXT.match(lines[i])
+                if um:
+                    i += 1
+                    prev_text = False
+                    yield i - 1, ln, s, 1 if um.group(1)[0] == "=" else 2, s.strip(), None
+                    continue
+        item = _item(ln, s)
+        yield i, ln, s, 0, "", item
+        prev_text = item is None and not (c in "-*_" and _THEMATIC.match(ln))
 
 
 def parse_changelog(text: str, *, shown_as: str) -> Changelog:
     """Parse a changelog; never raises on content (problems become findings)."""
+    # NOTE: the scan allocates hundreds of thousands of small objects and no reference
+    # cycles, so the cyclic collector only costs time here (up to half the parse on a
+    # 10,000-release file, in bursts). It is paused for the scan and restored after.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, shown_as)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(text: str, shown_as: str) -> Changelog:
     lines = text.split("\n")
     findings: list[Finding] = []
     f = shown_as
@@ -276,8 +321,7 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
     in_item = False  # the previous non-blank line belonged to a list item
     blank_before = False
 
-    for no, ln, level in _logical_lines(lines):
-        s = ln.strip()
+    for no, ln, s, level, heading, item in _logical_lines(lines):
         if not s:
             blank_before = True
             continue
@@ -288,7 +332,7 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
                 add(
                     "CHG005",
                     "warning",
-                    f"extra title {_heading_text(ln)!r}",
+                    f"extra title {heading!r}",
                     no,
                     "a changelog has one `# ` title; use `## ` for releases",
                 )
@@ -308,12 +352,12 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
         if level == 2:
             if block is not None:
                 blocks.append(block.finish(no - 1))
-            block = _release_heading(_heading_text(ln), no, add)
+            block = _release_heading(heading, no, add)
             in_item = False
             blank_before = False
             continue
         if level == 3:
-            name = _heading_text(ln)
+            name = heading
             if block is None:
                 add(
                     "CHG023",
@@ -324,9 +368,7 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
                 )
             else:
                 block.close_section()
-                canonical = next(
-                    (c for c in SECTION_NAMES if c.casefold() == name.casefold()), None
-                )
+                canonical = _SECTION_BY_FOLD.get(name.casefold())
                 if canonical is None:
                     add(
                         "CHG020",
@@ -360,18 +402,20 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
             in_item = False
             blank_before = False
             continue
-        ld = _LINK_DEF.match(ln)
+        c = s[0]
+        ld = _LINK_DEF.match(ln) if c == "[" else None
         if ld and (not in_item or blank_before):
             link_defs.append(LinkDef(ld.group(1), ld.group(2), no))
             in_item = False
             blank_before = False
             continue
-        item = _LIST_ITEM.match(ln)
         indented = ln[:1] in (" ", "\t") and not item
-        if item:
+        if item is not None:
             if block is not None and block.current is not None:
-                body = (item.group(1) or "").strip()
-                block.entries.append(Entry(body, no, bool(_BREAKING.match(body))))
+                body = item
+                block.entries.append(
+                    Entry(body, no, body.startswith("**") and _BREAKING.match(body) is not None)
+                )
             elif block is not None:
                 add(
                     "CHG024",
@@ -381,7 +425,7 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
                     "put it under `### Added`, `### Fixed`, ... inside the release",
                 )
             in_item = True
-        elif (in_item and (indented or not blank_before)) or _THEMATIC.match(ln):
+        elif (in_item and (indented or not blank_before)) or (c in "-*_" and _THEMATIC.match(ln)):
             pass  # continuation of a list item (indented, or lazy) or a rule line
         elif block is not None and block.current is not None:
             add(
@@ -445,8 +489,8 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
         )
         return _Block(raw or text, None, None, no, False, bracketed, url)
     version = raw[1:] if raw[0] in "vV" else raw
-    parsed = parse_version(version)
-    if parsed is None:
+    key = version_key(version)
+    if key is None:
         add(
             "CHG011",
             "error",
@@ -509,7 +553,7 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
             no,
             "write the date as YYYY-MM-DD, e.g. 2024-01-15",
         )
-    return _Block(version, parsed, date, no, yanked, bracketed, url)
+    return _Block(version, key, date, no, yanked, bracketed, url)
 
 
 class _Adder(Protocol):
@@ -565,7 +609,7 @@ def check_changelog(cl: Changelog, *, as_of: dt.date) -> list[Finding]:
     out += _order_and_dates(cl, as_of)
     out += _link_consistency(cl)
     for r in cl.releases:
-        if r.entry_count == 0 and r.parsed is not None:
+        if r.entry_count == 0 and r.key is not None:
             out.append(
                 finding(
                     "CHG025",
@@ -582,23 +626,23 @@ def check_changelog(cl: Changelog, *, as_of: dt.date) -> list[Finding]:
 def _order_and_dates(cl: Changelog, as_of: dt.date) -> list[Finding]:
     f = cl.shown_as
     out: list[Finding] = []
-    seen: dict[Version, int] = {}
+    seen: dict[VersionKey, int] = {}
     newer: Release | None = None  # the nearest valid release above
     newer_dated: tuple[dt.date, Release] | None = None
     for r in cl.releases:
-        if r.parsed is not None:
-            if r.parsed in seen:
+        if r.key is not None:
+            if r.key in seen:
                 out.append(
                     finding(
                         "CHG013",
                         "error",
-                        f"version {r.version} appears twice (also on line {seen[r.parsed]})",
+                        f"version {r.version} appears twice (also on line {seen[r.key]})",
                         file=f,
                         line=r.line,
                         hint="keep one heading per version",
                     )
                 )
-            elif newer is not None and newer.parsed is not None and r.parsed > newer.parsed:
+            elif newer is not None and newer.key is not None and r.key > newer.key:
                 out.append(
                     finding(
                         "CHG012",
@@ -610,7 +654,7 @@ def _order_and_dates(cl: Changelog, as_of: dt.date) -> list[Finding]:
                         hint="list releases newest first",
                     )
                 )
-            seen.setdefault(r.parsed, r.line)
+            seen.setdefault(r.key, r.line)
             newer = r
         date = parse_iso_date(r.date)
         if date is None:
@@ -658,6 +702,14 @@ def _link_consistency(cl: Changelog) -> list[Finding]:
         return out  # the file does not link its versions; nothing to be consistent with
     known = {r.version.casefold() for r in cl.releases}
     blocks = ([cl.unreleased] if cl.unreleased is not None else []) + list(cl.releases)
+    # older_of[i]: the nearest SemVer release below block i (computed once, bottom-up, so the
+    # check stays linear in the number of releases).
+    older_of: list[Release | None] = [None] * len(blocks)
+    below: Release | None = None
+    for i in range(len(blocks) - 1, -1, -1):
+        older_of[i] = below
+        if blocks[i].key is not None:
+            below = blocks[i]
     for i, r in enumerate(blocks):
         key = r.version.casefold()
         if not r.bracketed or r.inline_link is not None:
@@ -675,7 +727,7 @@ def _link_consistency(cl: Changelog) -> list[Finding]:
                 )
             )
             continue
-        older = next((b for b in blocks[i + 1 :] if b.parsed is not None), None)
+        older = older_of[i]
         cm = _COMPARE.search(d.url)
         if cm is None or older is None:
             continue

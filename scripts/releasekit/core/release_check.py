@@ -14,7 +14,14 @@ from typing import Any
 from releasekit.core.changelog import Changelog, Release, check_changelog
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.version_file import VersionFile, check_version_file
-from releasekit.core.versions import BumpKind, Version, at_least, bump_kind, parse_version
+from releasekit.core.versions import (
+    BumpKind,
+    Version,
+    at_least,
+    bump_kind,
+    parse_version,
+    version_key,
+)
 
 PATCH_SECTIONS = frozenset({"Fixed", "Security"})
 
@@ -47,9 +54,14 @@ def bump_base(cl: Changelog, index: int) -> Release | None:
     Pre-releases and hotfixes are skipped so that ``1.2.4`` after ``1.2.4-hotfix`` is measured
     from ``1.2.3`` (a patch), and ``2.0.0`` after ``2.0.0-rc.2`` from ``1.x`` (a major).
     """
-    older = [r for r in cl.releases[index + 1 :] if r.parsed is not None]
-    final = next((r for r in older if r.parsed is not None and r.parsed.prerelease is None), None)
-    return final or (older[0] if older else None)
+    first: Release | None = None
+    for r in cl.releases[index + 1 :]:
+        if r.key is None:
+            continue
+        if r.key[3] == 1:  # a final release: no pre-release part
+            return r
+        first = first or r
+    return first
 
 
 def check_bump(cl: Changelog) -> list[Finding]:
@@ -117,10 +129,10 @@ def cross_check(cl: Changelog, vf: VersionFile | None, tag: str | None) -> list[
                     hint="use the same date in both files",
                 )
             )
-        listed = {r.parsed for r in cl.releases if r.parsed is not None}
+        listed = {r.key for r in cl.releases if r.key is not None}
         for e in vf.entries:
             v = parse_version(e.version) if e.version else None
-            if v is not None and v not in listed:
+            if v is not None and version_key(str(v)) not in listed:
                 out.append(
                     finding(
                         "REL006",

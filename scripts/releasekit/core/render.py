@@ -178,7 +178,7 @@ def render_markdown(
             parts += [*table_head, *rows[:n_rows], ""]
         if note:
             parts += [note, ""]
-        if with_tail:
+        if with_tail and tail:
             parts += [*tail, ""]
         parts += footer
         return "\n".join(parts)

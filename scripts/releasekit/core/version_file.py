@@ -17,15 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from releasekit.core.dates import parse_iso_date
 from releasekit.core.report import Finding, finding
 from releasekit.core.versions import Version, parse_version
-from releasekit.core.yamldoc import YamlDoc, parse_yaml
 from releasekit.errors import InputError
+
+if TYPE_CHECKING:
+    from releasekit.core.yamldoc import YamlDoc
 
 KNOWN_KEYS = ("version", "release_date", "changelog")
 _ENTRY_RE = re.compile(r"^(?P<version>\S+?):\s+(?P<text>\S.*)$", re.DOTALL)
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -62,18 +65,12 @@ class VersionFile:
         return parse_iso_date(self.release_date)
 
 
-def parse_iso_date(text: str | None) -> dt.date | None:
-    """A ``YYYY-MM-DD`` calendar date, or None (``2024-02-30`` is None)."""
-    if text is None or not _DATE_RE.match(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def parse_version_file(text: str, *, shown_as: str) -> VersionFile:
     """Parse ``version.yaml``; raises ``InputError`` only when it is not a YAML mapping."""
+    # Imported here: PyYAML's import is a quarter of check-changelog's start-up, and a
+    # changelog-only run (--file) never reads YAML.
+    from releasekit.core.yamldoc import parse_yaml
+
     doc = parse_yaml(text, shown_as=shown_as)
     if not isinstance(doc.data, dict):
         raise InputError(

@@ -23,6 +23,13 @@ class _StrictLoader(yaml.SafeLoader):
 
     shown_as = "<yaml>"
 
+    # Dates stay strings: PyYAML would build datetime.date objects and raise a bare ValueError
+    # on "2024-13-01"; our rules want the text, to report a bad date as a finding with a line.
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML reads this class attribute
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -114,8 +121,12 @@ def parse_yaml(text: str, *, shown_as: str) -> YamlDoc:
             line=None if mark is None else mark.line + 1,
             hint="fix the YAML syntax at that line (a YAML linter shows more)",
         ) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", file=shown_as) from None
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        # ValueError: an explicit !!timestamp or !!int that is not one; RecursionError: nesting
+        # thousands of levels deep. Both are unusable input, never a crash.
+        raise InputError(
+            f"invalid YAML: {type(exc).__name__}: {exc}"[:300], file=shown_as
+        ) from None
     finally:
         loader.dispose()
     return YamlDoc(data, root, shown_as)
