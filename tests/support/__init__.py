@@ -1,0 +1,1 @@
+"""Shared test helpers (fakes, fixtures support) for releasekit's test suite."""
