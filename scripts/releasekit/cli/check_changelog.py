@@ -14,6 +14,7 @@ from pathlib import Path
 
 from releasekit.adapters.files import write_atomic
 from releasekit.cli.common import (
+    ArgumentParser,
     new_parser,
     parse_date_arg,
     run_gate,
@@ -30,7 +31,7 @@ from releasekit.errors import InputError
 TOOL = "check-changelog"
 
 
-def _parser() -> object:
+def _parser() -> ArgumentParser:
     p = new_parser(f"releasekit {TOOL}", __doc__.splitlines()[0] if __doc__ else TOOL)
     p.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     p.add_argument(
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → load → evaluate → report → exit code."""
     parser = _parser()
     try:
-        args = parser.parse_args(argv)  # type: ignore[attr-defined]
+        args = parser.parse_args(argv)
     except InputError as exc:
         return usage_failure(TOOL, exc)
 

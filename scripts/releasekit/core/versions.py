@@ -141,4 +141,11 @@ def next_version(
         label, _, num = current.prerelease.partition(".")
         if label == pre and num.isdigit():
             return target.replace(prerelease=f"{pre}.{int(num) + 1}")
-    return target.replace(prerelease=f"{pre}.1")
+    result = target.replace(prerelease=f"{pre}.1")
+    if result <= current:
+        # e.g. 0.2.0-rc.1 with --pre beta: 0.2.0-beta.1 sorts below rc.1 in SemVer.
+        raise InputError(
+            f"{result} would not be greater than {current}",
+            hint=f"use a label that sorts after {current.prerelease!r}, or bump --part further",
+        )
+    return result
