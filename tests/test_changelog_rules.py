@@ -78,7 +78,7 @@ def test_good_changelog_parses_releases_sections_and_breaking_entries() -> None:
         ),
         pytest.param(
             "# Changelog\n\n## [1.0.0] - 2024-01-01\n### Added\n- x\n",
-            [("CHG002", "error", 2)],
+            [("CHG002", "error", 3)],
             id="missing-unreleased",
         ),
         pytest.param(
@@ -183,6 +183,16 @@ def test_good_changelog_parses_releases_sections_and_breaking_entries() -> None:
             "# C\n\n## [Unreleased]\n\n# Another title\n",
             [("CHG005", "warning", 5)],
             id="second-title",
+        ),
+        pytest.param(
+            "# C\n\n## [Unreleased]\n\n# v1.0.0 (2024-01-01)\n",
+            [("CHG007", "error", 5)],
+            id="release-at-level-one",
+        ),
+        pytest.param(
+            "# C\n\n## [Unreleased]\n\n## 1.1.0 - Unreleased\n### Added\n- x\n",
+            [("CHG004", "warning", 5), ("CHG013", "error", 5)],
+            id="planned-version-heading",
         ),
         pytest.param(
             "# C\n\n## [Unreleased]\n## [Unreleased]\n",

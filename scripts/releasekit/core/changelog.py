@@ -43,6 +43,7 @@ _LENIENT_REST = re.compile(
     r"^[ \t]*(?:[-–—:][ \t]*)?\(?(?P<date>[^\s()\[\]]+)?\)?(?P<yanked>[ \t]*\[YANKED\])?[ \t]*$",
     re.IGNORECASE,
 )
+_PLANNED = re.compile(r"^[ \t]*(?:[-–—:][ \t]*)?\(?unreleased\)?[ \t]*$", re.IGNORECASE)
 _LOOKS_VERSION = re.compile(r"^[vV]?\d+(?:\.\d+)+")
 _BREAKING = re.compile(r"^\*\*Breaking:?\*\*:?", re.IGNORECASE)
 _COMPARE = re.compile(r"/compare/(?P<old>.+?)\.{2,3}(?P<new>[^/?#]+)$")
@@ -162,6 +163,7 @@ class _Block:
     current_line: int = 0
     entries: list[Entry] = field(default_factory=list)
     seen_sections: dict[str, int] = field(default_factory=dict)
+    is_release: bool = True  # False for a level-2 heading that names no version (CHG010)
 
     def close_section(self) -> None:
         if self.current is not None:
@@ -315,7 +317,7 @@ def _parse(text: str, shown_as: str) -> Changelog:
 
     title_line: int | None = None
     seen_content = False
-    blocks: list[Release] = []
+    blocks: list[tuple[bool, Release]] = []  # (is a release or Unreleased, the block)
     link_defs: list[LinkDef] = []
     block: _Block | None = None
     in_item = False  # the previous non-blank line belonged to a list item
@@ -326,7 +328,16 @@ def _parse(text: str, shown_as: str) -> Changelog:
             blank_before = True
             continue
         if level == 1:
-            if title_line is None and not seen_content:
+            hv = _HEAD_VERSION.match(heading)
+            if hv and _LOOKS_VERSION.match(hv.group("bracketed") or hv.group("bare") or ""):
+                add(
+                    "CHG007",
+                    "error",
+                    f"release heading {heading!r} is at level 1",
+                    no,
+                    "releases are level-2 headings: `## [X.Y.Z] - YYYY-MM-DD`",
+                )
+            elif title_line is None and not seen_content:
                 title_line = no
             else:
                 add(
@@ -351,7 +362,7 @@ def _parse(text: str, shown_as: str) -> Changelog:
         seen_content = True
         if level == 2:
             if block is not None:
-                blocks.append(block.finish(no - 1))
+                blocks.append((block.is_release, block.finish(no - 1)))
             block = _release_heading(heading, no, add)
             in_item = False
             blank_before = False
@@ -441,14 +452,14 @@ def _parse(text: str, shown_as: str) -> Changelog:
         blank_before = False
 
     if block is not None:
-        blocks.append(block.finish(len(lines)))
+        blocks.append((block.is_release, block.finish(len(lines))))
     if not seen_content and title_line is None:
         add(
             "CHG001", "error", "the changelog is empty", 1, "start from docs/templates/CHANGELOG.md"
         )
 
-    unreleased = [b for b in blocks if b.is_unreleased]
-    releases = tuple(b for b in blocks if not b.is_unreleased)
+    unreleased = [b for ok, b in blocks if ok and b.is_unreleased]
+    releases = tuple(b for ok, b in blocks if ok and not b.is_unreleased)
     for extra in unreleased[1:]:
         add(
             "CHG013",
@@ -487,8 +498,17 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
             no,
             "write releases as `## [X.Y.Z] - YYYY-MM-DD` (and `## [Unreleased]` on top)",
         )
-        return _Block(raw or text, None, None, no, False, bracketed, url)
+        return _Block(raw or text, None, None, no, False, bracketed, url, is_release=False)
     version = raw[1:] if raw[0] in "vV" else raw
+    if _PLANNED.match(rest):
+        add(
+            "CHG004",
+            "warning",
+            f"write the planned {version} as `## [Unreleased]`",
+            no,
+            "a version gets its heading when it is released (bump-version does it)",
+        )
+        return _Block(UNRELEASED, None, None, no, False, bracketed, url)
     key = version_key(version)
     if key is None:
         add(
@@ -573,29 +593,35 @@ def check_changelog(cl: Changelog, *, as_of: dt.date) -> list[Finding]:
     """All CHG rules: the parser's structural findings plus order, dates and links."""
     f = cl.shown_as
     out = list(cl.findings)
-    if cl.unreleased is None:
-        out.append(
-            finding(
-                "CHG002",
-                "error",
-                "no `## [Unreleased]` section",
-                file=f,
-                line=(cl.title_line or 0) + 1,
-                hint="add `## [Unreleased]` above the newest release",
+    # A file whose releases are all level-1 headings (CHG007) is built differently, not just
+    # missing a section: its CHG007 findings say so, and "no [Unreleased]" would be noise.
+    level_one_only = not cl.releases and any(x.rule == "CHG007" for x in cl.findings)
+    u = cl.unreleased
+    if u is None:
+        if not level_one_only:
+            newest_line = cl.releases[0].line if cl.releases else (cl.title_line or 0) + 1
+            out.append(
+                finding(
+                    "CHG002",
+                    "error",
+                    "no `## [Unreleased]` section",
+                    file=f,
+                    line=newest_line,
+                    hint="add `## [Unreleased]` above the newest release",
+                )
             )
-        )
-    elif cl.releases and cl.releases[0].line < cl.unreleased.line:
+    elif cl.releases and cl.releases[0].line < u.line:
         out.append(
             finding(
                 "CHG003",
                 "error",
                 "[Unreleased] must come before every release",
                 file=f,
-                line=cl.unreleased.line,
+                line=u.line,
                 hint="move `## [Unreleased]` to the top, above the newest release",
             )
         )
-    if not cl.releases and cl.unreleased is None:
+    if not cl.releases and cl.unreleased is None and not level_one_only:
         out.append(
             finding(
                 "CHG006",
