@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hotfix-sla": ("hotfix_sla", "Check hotfix post-mortem and follow-up deadlines"),
     "init": ("init", "Scaffold releasekit into a repository"),
     "doctor": ("doctor", "Check the repository's GitHub settings the gates rely on"),
+    "self-ref": ("self_ref", "Name the releasekit repository and commit this job's workflow runs"),
+    "evidence": ("evidence", "Refuse a tag without a merged, signed-off PR; write the evidence"),
 }
 
 

@@ -1,0 +1,764 @@
+"""Every workflow and action.yml, parsed and held to releasekit's workflow hygiene.
+
+These tests enforce, independently of zizmor, the properties docs/actions.md promises (the
+threat numbers are those of shared/reference/github-facts.md): pinned actions (5), empty
+top-level and commented job permissions (4), ``persist-credentials: false`` (6), no ``${{ }}``
+in any ``run:`` (1), no ``secrets: inherit`` (19), no caches (20), no
+``pull_request_target``/``workflow_run`` (3), no actor-name conditions (23), no environments
+(17), a timeout on every job; then GitHub's JSON schemas (check-jsonschema's vendored copies,
+offline) and zizmor itself. Shell steps that guard against untrusted input are executed here
+with hostile values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from test_oidc import GOOD_REF, SHA, TokenService, claims_for, service
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW_DIR = ROOT / ".github" / "workflows"
+WORKFLOWS = sorted(WORKFLOW_DIR.glob("*.yml"))
+ACTION = ROOT / "action.yml"
+ALL_FILES = [*WORKFLOWS, ACTION]
+REUSABLE = [
+    "pr-gate.yml",
+    "prepare-release.yml",
+    "release-checks.yml",
+    "release.yml",
+    "tag-release.yml",
+]
+DOCS = ROOT / "docs"
+
+# A `${{ }}` inside `run:` is how script injection happens (threat 1). The allow-list of
+# contexts that would be safe there is deliberately empty: every value reaches the shell
+# through `env:`, even trusted ones like github.action_path (the runner exports it as
+# GITHUB_ACTION_PATH anyway), so a reviewer never has to judge an exception.
+RUN_EXPRESSION_ALLOW_LIST: frozenset[str] = frozenset()
+
+_PINNED = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?@[0-9a-f]{40}")
+_VERSION_COMMENT = re.compile(r"#\s*v\d+(\.\d+){0,2}\s*$")
+_PERMISSION_LINE = re.compile(r"^\s+([a-z-]+):\s*(read|write|none)\b(.*)$")
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.DOTALL)
+
+__all__ = ["service"]  # the loopback token service fixture, shared with test_oidc
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A workflow or action as a dict, with YAML 1.1's ``on: -> True`` undone."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(doc, dict), path
+    if True in doc:
+        doc["on"] = doc.pop(True)
+    return doc
+
+
+def file_id(path: Path) -> str:
+    """Test id for a file: its name."""
+    return path.name
+
+
+def jobs(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A workflow's jobs."""
+    result: dict[str, dict[str, Any]] = doc.get("jobs", {})
+    return result
+
+
+def steps_of(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(job id, step) for every step of a workflow, or ("action", step) for action.yml."""
+    if "runs" in doc:
+        for step in doc["runs"]["steps"]:
+            yield "action", step
+        return
+    for job_id, job in jobs(doc).items():
+        for step in job.get("steps", []):
+            yield job_id, step
+
+
+def all_uses(doc: dict[str, Any]) -> list[str]:
+    """Every ``uses:`` value: steps and reusable-workflow jobs."""
+    found = [step["uses"] for _, step in steps_of(doc) if "uses" in step]
+    found += [job["uses"] for job in jobs(doc).values() if "uses" in job]
+    return found
+
+
+def schema(name: str, folder: str = "vendor") -> dict[str, Any]:
+    """A JSON schema shipped inside check-jsonschema (no network)."""
+    package = f"check_jsonschema.builtin_schemas.{folder}"
+    loaded: dict[str, Any] = json.loads((resources.files(package) / name).read_text("utf-8"))
+    return loaded
+
+
+workflow_files = pytest.mark.parametrize("path", WORKFLOWS, ids=file_id)
+every_file = pytest.mark.parametrize("path", ALL_FILES, ids=file_id)
+
+
+def test_the_expected_workflows_exist() -> None:
+    names = {p.name for p in WORKFLOWS}
+    assert {*REUSABLE, "ci.yml", "pr.yml"} <= names
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+
+@workflow_files
+def test_workflow_matches_githubs_schema_and_requires_timeouts(path: Path) -> None:
+    doc = load(path)
+    jsonschema.validate(doc, schema("github-workflows.json"))
+    jsonschema.validate(doc, schema("github-workflows-require-timeout.json", "custom"))
+
+
+def test_action_matches_githubs_schema() -> None:
+    jsonschema.validate(load(ACTION), schema("github-actions.json"))
+
+
+# --- permissions (threat 4) ------------------------------------------------------------------
+
+
+@workflow_files
+def test_top_level_permissions_are_empty(path: Path) -> None:
+    assert load(path).get("permissions") == {}
+
+
+@workflow_files
+def test_every_job_declares_its_own_permissions(path: Path) -> None:
+    for job_id, job in jobs(load(path)).items():
+        assert "permissions" in job, f"{job_id} inherits permissions"
+        assert job["permissions"] != "write-all", job_id
+
+
+@workflow_files
+def test_every_permission_line_says_why(path: Path) -> None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = _PERMISSION_LINE.match(line)
+        if match and not line.lstrip().startswith("#"):
+            assert "#" in match.group(3), f"{path.name}:{number}: uncommented {line.strip()}"
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_only_the_self_ref_job_may_mint_an_oidc_token(name: str) -> None:
+    for job_id, job in jobs(load(WORKFLOW_DIR / name)).items():
+        wants_token = job.get("permissions", {}).get("id-token") == "write"
+        assert wants_token == (job_id == "self-ref"), job_id
+
+
+# --- pinning (threat 5) and checkout credentials (threat 6) ----------------------------------
+
+
+@every_file
+def test_every_action_is_pinned_to_a_full_sha_with_a_version_comment(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for uses in all_uses(load(path)):
+        if uses.startswith("./"):
+            continue
+        assert _PINNED.fullmatch(uses), f"{path.name}: {uses} is not pinned to a 40-hex SHA"
+        line = next(x for x in text.splitlines() if f"uses: {uses}" in x)
+        assert _VERSION_COMMENT.search(line), f"{path.name}: {uses} has no # vX.Y.Z comment"
+
+
+def test_one_sha_per_action_across_all_files() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in ALL_FILES:
+        for uses in all_uses(load(path)):
+            if not uses.startswith("./"):
+                action, sha = uses.split("@")
+                pins.setdefault(action, set()).add(sha)
+    assert pins, "no third-party action found"
+    assert {a: s for a, s in pins.items() if len(s) > 1} == {}
+
+
+@every_file
+def test_every_checkout_drops_its_credentials(path: Path) -> None:
+    for job_id, step in steps_of(load(path)):
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert step.get("with", {}).get("persist-credentials") is False, job_id
+
+
+# --- expressions and shell (threat 1) ----------------------------------------------------------
+
+
+@every_file
+def test_no_expression_inside_any_run(path: Path) -> None:
+    for job_id, step in steps_of(load(path)):
+        if "run" in step:
+            used = set(_EXPR.findall(step["run"]))
+            assert used <= RUN_EXPRESSION_ALLOW_LIST, f"{job_id}: {used} inside run:"
+            assert "${{" not in step["run"], job_id
+
+
+@every_file
+def test_every_run_step_uses_bash_with_pipefail(path: Path) -> None:
+    doc = load(path)
+    default_shell = doc.get("defaults", {}).get("run", {}).get("shell")
+    for job_id, step in steps_of(doc):
+        if "run" in step:
+            assert step.get("shell", default_shell) == "bash", job_id
+
+
+@every_file
+def test_every_run_script_is_valid_bash(path: Path) -> None:
+    for job_id, step in steps_of(load(path)):
+        if "run" in step:
+            proc = subprocess.run(
+                ["bash", "-n"], input=step["run"], capture_output=True, text=True, check=False
+            )
+            assert proc.returncode == 0, f"{job_id} / {step.get('name')}: {proc.stderr}"
+
+
+# --- triggers, secrets, caches, environments, actors -------------------------------------------
+
+
+@workflow_files
+def test_no_privileged_pr_triggers(path: Path) -> None:
+    triggers = load(path)["on"]
+    names = {triggers} if isinstance(triggers, str) else set(triggers)
+    assert not names & {"pull_request_target", "workflow_run"}
+
+
+@workflow_files
+def test_no_secrets_inherit(path: Path) -> None:
+    for job_id, job in jobs(load(path)).items():
+        assert job.get("secrets") != "inherit", job_id
+    assert "inherit" not in path.read_text(encoding="utf-8")
+
+
+@every_file
+def test_no_caches_anywhere(path: Path) -> None:
+    # Stricter than "no cache in release workflows": ci.yml runs on release tags too.
+    for job_id, step in steps_of(load(path)):
+        uses = str(step.get("uses", ""))
+        assert not uses.startswith("actions/cache"), job_id
+        if uses.startswith("actions/setup-python@"):
+            assert "cache" not in step.get("with", {}), job_id
+
+
+@workflow_files
+def test_no_environment_is_named(path: Path) -> None:
+    # A typo'd environment is created unprotected (threat 17); these workflows need none.
+    for job_id, job in jobs(load(path)).items():
+        assert "environment" not in job, job_id
+
+
+@every_file
+def test_no_actor_name_conditions(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "github.actor" not in text
+    assert "triggering_actor" not in text
+
+
+# --- running our own version (self-ref) --------------------------------------------------------
+
+
+def self_ref_bootstrap(name: str) -> dict[str, Any]:
+    """The self-ref job's first step of a reusable workflow."""
+    step: dict[str, Any] = jobs(load(WORKFLOW_DIR / name))["self-ref"]["steps"][0]
+    return step
+
+
+def test_the_bootstrap_is_one_and_the_same_in_every_reusable_workflow() -> None:
+    scripts = {name: self_ref_bootstrap(name)["run"] for name in REUSABLE}
+    assert len(set(scripts.values())) == 1, "self-ref bootstraps drifted apart"
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_every_releasekit_step_runs_the_workflows_own_commit(name: str) -> None:
+    for job_id, job in jobs(load(WORKFLOW_DIR / name)).items():
+        steps = job.get("steps", [])
+        for index, step in enumerate(steps):
+            if step.get("uses") != "./.releasekit/":
+                continue
+            checkouts = [
+                s
+                for s in steps[:index]
+                if str(s.get("uses", "")).startswith("actions/checkout@")
+                and s.get("with", {}).get("path") == ".releasekit"
+            ]
+            assert len(checkouts) == 1, f"{job_id}: releasekit is not checked out once before use"
+            ref = checkouts[0]["with"]
+            source = "steps.claims" if job_id == "self-ref" else "needs.self-ref"
+            assert ref["repository"] == f"${{{{ {source}.outputs.repository }}}}", job_id
+            assert ref["ref"] == f"${{{{ {source}.outputs.sha }}}}", job_id
+            if job_id != "self-ref":
+                needs = job.get("needs", [])
+                assert "self-ref" in ([needs] if isinstance(needs, str) else needs), job_id
+    self_ref = jobs(load(WORKFLOW_DIR / name))["self-ref"]
+    verify = self_ref["steps"][-1]
+    assert verify["with"] == {
+        "command": "self-ref",
+        "expect-sha": "${{ steps.claims.outputs.sha }}",
+    }
+    assert self_ref["outputs"]["sha"] == "${{ steps.verify.outputs.sha }}"
+
+
+def run_bash(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a step's script as the runner does (bash --noprofile --norc -eo pipefail)."""
+    base = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def outputs_of(path: Path) -> dict[str, str]:
+    """``name=value`` lines of a GITHUB_OUTPUT file."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+needs_jq = pytest.mark.skipif(
+    shutil.which("jq") is None or shutil.which("curl") is None,
+    reason="jq and curl are preinstalled on GitHub's runners but missing here",
+)
+
+
+@needs_jq
+def test_bootstrap_reads_the_claims_from_the_token_service(
+    service: TokenService, tmp_path: Path
+) -> None:
+    service.answer_claims(claims_for(GOOD_REF))
+    out = tmp_path / "out"
+    proc = run_bash(
+        self_ref_bootstrap("pr-gate.yml")["run"],
+        {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": service.url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token",
+            "GITHUB_OUTPUT": str(out),
+        },
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs_of(out) == {"repository": "acme/releasekit", "sha": SHA}
+    (request,) = service.requests
+    assert request["Authorization"] == "bearer request-token"
+    assert request["path"].endswith("&audience=releasekit-self-ref")
+
+
+@needs_jq
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        pytest.param(
+            claims_for("acme/tools/.github/workflows/deploy.yml@refs/heads/main"),
+            "does not name a releasekit reusable workflow",
+            id="foreign-workflow",
+        ),
+        pytest.param(claims_for("acme/releasekit@v1"), "is missing or is not", id="malformed"),
+        pytest.param(
+            claims_for("acme/releasekit/.github/workflows/pr-gate.yml@v1;$(touch pwned)"),
+            "is missing or is not",
+            id="shell-text",
+        ),
+        pytest.param(claims_for(GOOD_REF, sha="main"), "not a commit SHA", id="sha"),
+        pytest.param({"sub": "repo:x"}, "is missing or is not", id="no-claims"),
+    ],
+)
+def test_bootstrap_refuses_claims_that_do_not_name_releasekit(
+    service: TokenService, tmp_path: Path, claims: dict[str, Any], message: str
+) -> None:
+    service.answer_claims(claims)
+    out = tmp_path / "out"
+    proc = run_bash(
+        self_ref_bootstrap("release.yml")["run"],
+        {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": service.url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
+            "GITHUB_OUTPUT": str(out),
+        },
+        tmp_path,
+    )
+    assert proc.returncode == 3
+    assert "::error title=releasekit cannot find its own version::" in proc.stdout
+    assert message in proc.stdout
+    assert outputs_of(out) == {}
+    assert not (tmp_path / "pwned").exists()
+
+
+@needs_jq
+def test_bootstrap_without_token_permission_fails_loudly(tmp_path: Path) -> None:
+    proc = run_bash(
+        self_ref_bootstrap("release-checks.yml")["run"],
+        {"GITHUB_OUTPUT": str(tmp_path / "out")},
+        tmp_path,
+    )
+    assert proc.returncode == 3
+    assert "id-token: write" in proc.stdout
+
+
+@needs_jq
+def test_bootstrap_refuses_a_non_https_token_service(tmp_path: Path) -> None:
+    proc = run_bash(
+        self_ref_bootstrap("tag-release.yml")["run"],
+        {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": "http://token.example/t?x=1",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t",
+            "GITHUB_OUTPUT": str(tmp_path / "out"),
+        },
+        tmp_path,
+    )
+    assert proc.returncode == 3
+    assert "not an https URL" in proc.stdout
+
+
+# --- the PR gate's final job -------------------------------------------------------------------
+
+
+def test_gate_job_needs_every_other_job_and_always_runs() -> None:
+    doc = load(WORKFLOW_DIR / "pr-gate.yml")
+    gate = jobs(doc)["gate"]
+    assert gate["name"] == "gate"
+    assert set(gate["needs"]) == set(jobs(doc)) - {"gate"}
+    assert gate["if"] == "${{ always() }}"
+    assert gate["permissions"] == {}
+
+
+def test_signoff_reads_the_pr_number_from_the_event_not_an_expression() -> None:
+    signoff = jobs(load(WORKFLOW_DIR / "pr-gate.yml"))["signoff"]
+    step = next(s for s in signoff["steps"] if s.get("uses") == "./.releasekit/")
+    assert step["with"]["command"] == "signoff-gate"
+    assert "pr" not in step["with"]
+
+
+@needs_jq
+@pytest.mark.parametrize(
+    ("results", "code"),
+    [
+        pytest.param(["success"] * 4, 0, id="all-success"),
+        pytest.param(["success", "success", "failure", "success"], 1, id="one-failure"),
+        pytest.param(["success", "skipped", "success", "success"], 1, id="one-skipped"),
+        pytest.param(["cancelled", "success", "success", "success"], 1, id="one-cancelled"),
+    ],
+)
+def test_gate_passes_only_when_every_job_succeeded(
+    tmp_path: Path, results: list[str], code: int
+) -> None:
+    gate = jobs(load(WORKFLOW_DIR / "pr-gate.yml"))["gate"]
+    needs = {
+        job: {"result": r, "outputs": {}} for job, r in zip(gate["needs"], results, strict=True)
+    }
+    proc = run_bash(gate["steps"][0]["run"], {"RK_NEEDS": json.dumps(needs)}, tmp_path)
+    assert proc.returncode == code, proc.stdout + proc.stderr
+
+
+# --- untrusted values in release workflows (threats 1 and 2) --------------------------------
+
+
+def step_named(workflow: str, job: str, step_id: str) -> dict[str, Any]:
+    """A step of a workflow's job, by id."""
+    found: dict[str, Any] = next(
+        s for s in jobs(load(WORKFLOW_DIR / workflow))[job]["steps"] if s.get("id") == step_id
+    )
+    return found
+
+
+def pr_event(branch: str, **overrides: Any) -> dict[str, Any]:
+    """A ``pull_request`` closed event for a merged release PR."""
+    pull = {
+        "merged": True,
+        "title": "Release v1.2.3",
+        "merge_commit_sha": SHA,
+        "head": {"ref": branch, "repo": {"full_name": "desk/trading"}},
+        "base": {"ref": "main"},
+    }
+    pull.update(overrides)
+    return {"pull_request": pull, "repository": {"default_branch": "main"}}
+
+
+def run_tag_release_reader(
+    tmp_path: Path, event: dict[str, Any]
+) -> tuple[int, str, dict[str, str]]:
+    """Run tag-release's payload reader on ``event``; return code, stdout and outputs."""
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(event), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_bash(
+        step_named("tag-release.yml", "tag", "pr")["run"],
+        {
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_OUTPUT": str(out),
+            "GITHUB_REPOSITORY": "desk/trading",
+        },
+        tmp_path,
+    )
+    return proc.returncode, proc.stdout, outputs_of(out)
+
+
+@needs_jq
+@pytest.mark.parametrize(
+    ("branch", "version"),
+    [
+        pytest.param("release/v1.2.3", "1.2.3", id="release"),
+        pytest.param("hotfix/v1.2.4-hotfix", "1.2.4-hotfix", id="hotfix"),
+    ],
+)
+def test_tag_release_reads_a_merged_release_pr(tmp_path: Path, branch: str, version: str) -> None:
+    code, _, outputs = run_tag_release_reader(tmp_path, pr_event(branch))
+    assert code == 0
+    assert outputs == {"version": version, "tag": f"v{version}", "branch": branch, "sha": SHA}
+
+
+@needs_jq
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        pytest.param(
+            pr_event("release/v1.2.3$(touch pwned)"), "head branch is not", id="branch-injection"
+        ),
+        pytest.param(pr_event('release/v1.2.3";id;"'), "head branch is not", id="branch-quotes"),
+        pytest.param(pr_event("release/v1.2.3\nx"), "head branch is not", id="branch-newline"),
+        pytest.param(pr_event("release/v01.2.3"), "head branch is not", id="leading-zero"),
+        pytest.param(pr_event("feature/v1.2.3"), "head branch is not", id="not-release"),
+        pytest.param(pr_event("release/v1.2.3", merged=False), "not merged", id="closed-unmerged"),
+        pytest.param(
+            pr_event(
+                "release/v1.2.3", head={"ref": "release/v1.2.3", "repo": {"full_name": "x/y"}}
+            ),
+            "not a fork",
+            id="from-fork",
+        ),
+        pytest.param(
+            pr_event("release/v1.2.3", base={"ref": "develop"}), "default branch", id="wrong-base"
+        ),
+        pytest.param(
+            pr_event("release/v1.2.3", merge_commit_sha="HEAD~1"), "SHA is missing", id="bad-sha"
+        ),
+    ],
+)
+def test_tag_release_refuses_untrusted_payloads(
+    tmp_path: Path, event: dict[str, Any], message: str
+) -> None:
+    code, stdout, outputs = run_tag_release_reader(tmp_path, event)
+    assert code == 2
+    assert message in stdout
+    assert outputs == {}
+    assert not (tmp_path / "pwned").exists()
+
+
+@needs_jq
+def test_tag_release_title_is_checked_but_never_echoed(tmp_path: Path) -> None:
+    code, stdout, _ = run_tag_release_reader(
+        tmp_path, pr_event("release/v1.2.3", title="::error::forged $(touch pwned)")
+    )
+    assert code == 0
+    assert "forged" not in stdout
+    assert "::warning" in stdout
+    assert not (tmp_path / "pwned").exists()
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a fixed identity; return its stdout."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(cwd),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def release_clone(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A clone whose origin (a local bare repo) has main, v1.2.2 and release/v1.2.3."""
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "clone", "--quiet", str(origin), str(work))
+    git(work, "commit", "--quiet", "--allow-empty", "-m", "one")
+    git(work, "tag", "-a", "v1.2.2", "-m", "Release v1.2.2")
+    git(work, "tag", "v1", "v1.2.2")
+    git(work, "commit", "--quiet", "--allow-empty", "-m", "Release v1.2.3 (#7)")
+    git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main", "HEAD:refs/heads/release/v1.2.3")
+    git(work, "push", "--quiet", "origin", "v1.2.2", "v1")
+    return origin, work, git(work, "rev-parse", "HEAD")
+
+
+def run_tagger(work: Path, sha: str, notes: Path) -> subprocess.CompletedProcess[str]:
+    """Run tag-release's tagging step in ``work`` (the merge commit checked out)."""
+    step = next(
+        s
+        for s in jobs(load(WORKFLOW_DIR / "tag-release.yml"))["tag"]["steps"]
+        if "run" in s and "RK_NOTES" in s.get("env", {})
+    )
+    return run_bash(
+        step["run"],
+        {
+            "HOME": str(work),
+            "GITHUB_SERVER_URL": "https://github.com",
+            "RK_TOKEN": "ghs_x",
+            "RK_APP_TOKEN": "false",
+            "RK_TAG": "v1.2.3",
+            "RK_SHA": sha,
+            "RK_BRANCH": "release/v1.2.3",
+            "RK_NOTES": str(notes),
+        },
+        work,
+    )
+
+
+def test_tag_release_tags_moves_the_major_and_deletes_the_branch(
+    release_clone: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    origin, work, sha = release_clone
+    notes = tmp_path / "notes.md"
+    notes.write_text("## [1.2.3] - 2026-01-15\n\n### Fixed\n- Fixed timeout handling\n")
+    proc = run_tagger(work, sha, notes)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert git(origin, "rev-parse", "v1.2.3^{commit}") == sha
+    assert git(origin, "cat-file", "-t", "v1.2.3") == "tag"  # annotated
+    message = git(origin, "tag", "-l", "--format=%(contents:subject)", "v1.2.3")
+    assert message == "Release v1.2.3: Fixed timeout handling"
+    assert git(origin, "rev-parse", "v1^{commit}") == sha
+    assert git(origin, "branch", "--list", "release/*") == ""
+    assert "no push-tag workflow starts" in proc.stdout  # GITHUB_TOKEN warning
+    again = run_tagger(work, sha, notes)
+    assert again.returncode == 3
+    assert "a release tag is never moved" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("ref", "tag_input", "code", "tag"),
+    [
+        pytest.param("refs/tags/v1.2.3", "", 0, "v1.2.3", id="pushed-tag"),
+        pytest.param("refs/heads/main", "v2.0.0", 0, "v2.0.0", id="input-tag"),
+        pytest.param("refs/heads/main", "", 2, None, id="not-a-tag"),
+        pytest.param("refs/tags/v1.2.3;id", "", 2, None, id="tag-injection"),
+        pytest.param("refs/heads/main", "../../v1.2.3", 2, None, id="input-traversal"),
+        pytest.param("refs/tags/latest", "", 2, None, id="not-semver"),
+    ],
+)
+def test_release_accepts_only_version_tags(
+    tmp_path: Path, ref: str, tag_input: str, code: int, tag: str | None
+) -> None:
+    out = tmp_path / "out"
+    proc = run_bash(
+        step_named("release.yml", "release", "tag")["run"],
+        {"GITHUB_REF": ref, "RK_TAG": tag_input, "GITHUB_OUTPUT": str(out)},
+        tmp_path,
+    )
+    assert proc.returncode == code, proc.stdout
+    assert outputs_of(out).get("tag") == tag
+
+
+@pytest.mark.parametrize(
+    ("inputs", "code", "part"),
+    [
+        pytest.param({"RK_PART": "minor"}, 0, "minor", id="part"),
+        pytest.param({"RK_VERSION": "2.0.0"}, 0, "", id="explicit-version"),
+        pytest.param({"RK_HOTFIX": "true", "RK_FROM_TAG": "v1.2.3"}, 0, "patch", id="hotfix"),
+        pytest.param({"RK_VERSION": "1.2; rm -rf ~"}, 2, None, id="version-injection"),
+        pytest.param({"RK_VERSION": "v1.2.3"}, 2, None, id="version-with-v"),
+        pytest.param({"RK_PART": "../major"}, 2, None, id="part-traversal"),
+        pytest.param({"RK_FROM_TAG": "v1.2.3"}, 2, None, id="from-tag-without-hotfix"),
+        pytest.param({"RK_HOTFIX": "true", "RK_FROM_TAG": SHA}, 2, None, id="from-tag-foreign-sha"),
+    ],
+)
+def test_prepare_release_validates_inputs_before_any_write(
+    tmp_path: Path, inputs: dict[str, str], code: int, part: str | None
+) -> None:
+    out = tmp_path / "out"
+    env = {"RK_PART": "patch", "RK_VERSION": "", "RK_HOTFIX": "false", "RK_FROM_TAG": ""}
+    proc = run_bash(
+        step_named("prepare-release.yml", "prepare", "inputs")["run"],
+        {**env, **inputs, "GITHUB_OUTPUT": str(out)},
+        tmp_path,
+    )
+    assert proc.returncode == code, proc.stdout
+    assert outputs_of(out).get("part") == part
+    # The validation step comes before the checkout: a refused input writes nothing.
+    prepare = jobs(load(WORKFLOW_DIR / "prepare-release.yml"))["prepare"]["steps"]
+    assert prepare[0]["id"] == "inputs"
+
+
+# --- documentation of the interfaces --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_every_input_secret_and_output_is_documented(name: str) -> None:
+    path = WORKFLOW_DIR / name
+    call = load(path)["on"]["workflow_call"]
+    header = "\n".join(
+        line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")
+    )
+    actions_doc = (DOCS / "actions.md").read_text(encoding="utf-8")
+    for kind in ("inputs", "secrets", "outputs"):
+        for item in call.get(kind, {}):
+            assert item in header, f"{name}: {kind[:-1]} {item} missing from the header comment"
+            assert f"`{item}`" in actions_doc, f"{name}: {item} missing from docs/actions.md"
+
+
+def test_action_inputs_and_outputs_are_documented() -> None:
+    actions_doc = (DOCS / "actions.md").read_text(encoding="utf-8")
+    action = load(ACTION)
+    for item in [*action["inputs"], *action["outputs"]]:
+        assert f"`{item}`" in actions_doc, item
+
+
+def test_branch_protection_names_the_exact_gate_check() -> None:
+    text = (DOCS / "branch-protection.md").read_text(encoding="utf-8")
+    assert "`releasekit / gate`" in text
+    caller = jobs(load(WORKFLOW_DIR / "pr.yml"))["releasekit"]
+    callee = jobs(load(WORKFLOW_DIR / "pr-gate.yml"))["gate"]
+    assert f"{caller['name']} / {callee['name']}" == "releasekit / gate"
+
+
+def quickstart_blocks() -> list[str]:
+    """The fenced ```yaml blocks of docs/quickstart.md."""
+    text = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    return re.findall(r"```ya?ml\n(.*?)```", text, re.DOTALL)
+
+
+def test_quickstart_adopts_in_at_most_15_lines_of_workflow_yaml() -> None:
+    blocks = quickstart_blocks()
+    assert blocks, "docs/quickstart.md has no ```yaml block"
+    first = blocks[0]
+    lines = [line for line in first.splitlines() if line.strip()]
+    assert len(lines) <= 15, f"the quickstart workflow is {len(lines)} lines"
+    doc = yaml.safe_load(first)
+    doc["on"] = doc.pop(True)
+    jsonschema.validate(doc, schema("github-workflows.json"))
+    assert doc["permissions"] == {}
+    assert any("pr-gate.yml@" in str(job.get("uses")) for job in doc["jobs"].values())
+
+
+# --- dependabot and zizmor ---------------------------------------------------------------------
+
+
+def test_dependabot_watches_actions_and_pip() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    ecosystems = {u["package-ecosystem"] for u in config["updates"]}
+    assert {"github-actions", "pip"} <= ecosystems
+
+
+def test_zizmor_pedantic_finds_nothing() -> None:
+    zizmor = shutil.which("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install -r requirements-dev.txt)")
+    proc = subprocess.run(
+        [zizmor, "--offline", "--pedantic", "--format", "json", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    findings = json.loads(proc.stdout or "[]")
+    assert findings == [], json.dumps(findings, indent=1)[:4000]
+    assert proc.returncode == 0, proc.stderr
