@@ -8,6 +8,7 @@ traceback on stderr — never 0 and never 1, so a crash can't pass for a pass or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -137,7 +138,9 @@ def run_gate(
     try:
         if report_out is not None:
             write_atomic({report_out: render_json(report)})
-        emit(report, fmt, stream, details=details)
+        # `... | head` may close stdout early: the verdict still stands in the exit code.
+        with contextlib.suppress(BrokenPipeError):
+            emit(report, fmt, stream, details=details)
         publish_runtime(
             report, runtime or Runtime.from_env(stream), details=details, report_path=report_out
         )

@@ -1,0 +1,125 @@
+"""``releasekit policy``: show or validate the release policy (``.github/release-policy.yml``).
+
+Offline; needs no token. ``show`` prints the effective policy (the file's values over the
+runbook's defaults) as YAML-like text or JSON; ``validate`` is a gate like the others (exit 0
+valid, 2 invalid with file:line and the fix). Also home of ``load_policy``, which every gate
+that reads the policy uses.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from releasekit.adapters.files import inside_repo, read_text
+from releasekit.cli.common import ArgumentParser, emit, run_gate, usage_failure
+from releasekit.cli.loaders import shown
+from releasekit.core.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.report import Finding, Report, failed_report, finding
+from releasekit.errors import InputError, ReleasekitError
+
+TOOL = "policy"
+# A policy is a screenful of YAML; anything near this size is not one.
+POLICY_MAX_BYTES = 64 * 1024
+
+
+def load_policy(repo: Path) -> tuple[Policy, list[Finding]]:
+    """The repository's policy, or the runbook defaults with a POL001 notice when it has none."""
+    path = inside_repo(repo, POLICY_PATH, what="release policy")
+    name = shown(path)
+    if not path.exists() and not path.is_symlink():
+        return default_policy(), [
+            finding(
+                "POL001",
+                "notice",
+                f"no release policy ({name}): the runbook's defaults apply (audit at most 30"
+                " days old, walk-forward above 60%, paper within 20% over at least 10 trades)",
+                file=name,
+                hint="run `releasekit policy show` to see them; copy docs/templates/"
+                "release-policy.yml to change them",
+            )
+        ]
+    text = read_text(path, what="release policy", shown_as=name, max_bytes=POLICY_MAX_BYTES)
+    return parse_policy(text, shown_as=name), []
+
+
+def render_policy_text(policy: Policy) -> str:
+    """The effective policy as commented YAML: valid as a policy file itself."""
+    source = policy.source or "none: runbook defaults"
+    lines = [f"# effective release policy (file: {source})", "# (default) = runbook default"]
+    defaulted = set(policy.defaulted())
+    data = policy.to_dict()
+    lines.append(f"version: {data['version']}")
+    for section, values in data.items():
+        if section == "version":
+            continue
+        lines.append(f"{section}:")
+        for key, value in values.items():
+            mark = "  # (default)" if f"{section}.{key}" in defaulted else ""
+            lines.append(f"  {key}: {_yaml_scalar(value)}{mark}")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+def policy_json(policy: Policy) -> dict[str, Any]:
+    """The JSON shape of ``policy show --format json``."""
+    return {
+        "source": policy.source,
+        "policy": policy.to_dict(),
+        "defaults_used": policy.defaulted(),
+    }
+
+
+def _parser() -> ArgumentParser:
+    p = ArgumentParser(prog=f"releasekit {TOOL}", description=(__doc__ or TOOL).splitlines()[0])
+    sub = p.add_subparsers(dest="action", metavar="{show,validate}")
+    sub.required = True
+    show = sub.add_parser("show", help="print the effective policy (defaults merged)")
+    show.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    check = sub.add_parser("validate", help="validate the policy file (exit 2 when invalid)")
+    check.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.add_argument("--report-out", metavar="FILE", type=Path, help="also write JSON to FILE")
+    return p
+
+
+def _show(repo: Path, fmt: str, out: TextIO) -> int:
+    try:
+        policy, _ = load_policy(repo)
+    except ReleasekitError as exc:
+        report = failed_report(TOOL, str(repo / POLICY_PATH), exc.problem)
+        emit(report, "json" if fmt == "json" else "text", out)
+        return report.exit_code
+    if fmt == "json":
+        out.write(json.dumps(policy_json(policy), indent=2) + "\n")
+    else:
+        out.write(render_policy_text(policy))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: ``policy show`` or ``policy validate``."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except InputError as exc:
+        return usage_failure(TOOL, exc)
+    if args.action == "show":
+        return _show(args.repo, args.format, sys.stdout)
+
+    def evaluate() -> Report:
+        """The policy as a report: its notices and, as data, the effective values."""
+        policy, notices = load_policy(args.repo)
+        return Report(TOOL, str(args.repo / POLICY_PATH), tuple(notices), policy_json(policy))
+
+    return run_gate(TOOL, str(args.repo / POLICY_PATH), args, evaluate)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,432 @@
+"""``releasekit verify-audit``: audit evidence for strategy and model releases (rules AUD0xx).
+
+Runbook step: Phase 1 step 5 ("Verify audit status": ``verify_audit.py --strategy=ICT_QM``)
+and the tag-push pipeline's ``audit_check`` job (``--version`` = the tag). Offline; needs no
+token. Replaces the runbook's own script, which could not run (``re`` never imported),
+ignored ``--version=`` and let a release missing from the audit log pass with a warning.
+
+Which strategies: ``--strategy NAME`` (repeatable), ``--changed-since REF`` (those whose
+source, audit report or paper report changed since REF; all of them when the audit log or
+the policy changed), or ``--all`` (the default). docs/verify-audit.md has the details.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasekit.adapters.files import inside_repo, read_text
+from releasekit.adapters.git import changed_files
+from releasekit.cli.common import (
+    ArgumentParser,
+    new_parser,
+    parse_date_arg,
+    run_gate,
+    today,
+    usage_failure,
+)
+from releasekit.cli.loaders import VERSION_NAME, load_version_file, shown
+from releasekit.cli.policy import load_policy
+from releasekit.core.audit import (
+    TOOL,
+    AuditInputs,
+    ReleaseInfo,
+    UnitInput,
+    evaluate_audit,
+    render_details,
+)
+from releasekit.core.audit_formats import (
+    UnitKind,
+    parse_audit_log,
+    parse_audit_report,
+    parse_header,
+    parse_paper_report,
+    valid_name,
+)
+from releasekit.core.audit_junit import parse_junit
+from releasekit.core.policy import POLICY_PATH, Policy
+from releasekit.core.report import Finding, Report, finding
+from releasekit.core.versions import Version, parse_version
+from releasekit.errors import InputError
+
+# An audit log of 50,000 rows is 6.5 MB and the benchmark's report 5 MB; an evidence file
+# much larger than that is a mistake (a data dump committed by accident), not evidence.
+AUDIT_MAX_BYTES = 8 * 1024 * 1024
+# Pine scripts are limited in size by TradingView; a 2 MB model source is already absurd.
+SOURCE_MAX_BYTES = 2 * 1024 * 1024
+JUNIT_MAX_BYTES = 16 * 1024 * 1024
+
+_EXTENSIONS: dict[UnitKind, str] = {"strategy": ".pine", "model": ".py"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A strategy or model source file found under the policy's paths."""
+
+    kind: UnitKind
+    stem: str
+    path: Path
+    rel: str
+
+
+def _parser() -> ArgumentParser:
+    p = new_parser(f"releasekit {TOOL}", (__doc__ or TOOL).splitlines()[0])
+    p.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--strategy",
+        action="append",
+        metavar="NAME",
+        help="check this strategy or model (repeatable), e.g. ICT_QM",
+    )
+    which.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="check the strategies and models whose files changed since REF (git)",
+    )
+    which.add_argument(
+        "--all", action="store_true", help="check every strategy and model (the default)"
+    )
+    p.add_argument(
+        "--version",
+        metavar="X.Y.Z",
+        help="the release being made (vX.Y.Z accepted; default: version.yaml's version)",
+    )
+    p.add_argument(
+        "--release-date",
+        metavar="YYYY-MM-DD",
+        help="the release date audits are aged against (default: version.yaml's release_date)",
+    )
+    p.add_argument(
+        "--bias-junit",
+        metavar="FILE",
+        type=Path,
+        help="JUnit XML of the anti-bias tests (pytest tests/test_bias.py --junitxml=FILE)",
+    )
+    return p
+
+
+def _release_version(text: str | None) -> Version | None:
+    if text is None:
+        return None
+    v = parse_version(text[1:] if text[:1] in ("v", "V") else text)
+    if v is None:
+        raise InputError(
+            f"--version {text!r} is not a release version",
+            hint="pass X.Y.Z or the tag vX.Y.Z (in the pipeline: the tag name, on tag pushes)",
+        )
+    return v
+
+
+def release_info(repo: Path, version_arg: str | None, date_arg: str | None) -> ReleaseInfo:
+    """The release's version and date, from the options or version.yaml (InputError if none)."""
+    version = _release_version(version_arg)
+    vpath = repo / VERSION_NAME
+    # version.yaml is read only when an option leaves something to take from it.
+    needed = version_arg is None or date_arg is None
+    vf = load_version_file(vpath) if needed and vpath.exists() else None
+    version_source = "--version"
+    if version is None and vf is not None and vf.parsed_version is not None:
+        version, version_source = vf.parsed_version, vf.shown_as
+    elif version is None:
+        version_source = "unknown"
+    if date_arg is not None:
+        date = parse_date_arg(date_arg, option="--release-date")
+        if date > today():
+            raise InputError(
+                f"--release-date {date} is in the future",
+                hint="audits are aged against the day the release ships: pass that day",
+            )
+        return ReleaseInfo(version, version_source, date, "--release-date")
+    if vf is None:
+        raise InputError(
+            "no release date: there is no version.yaml and no --release-date",
+            file=shown(vpath),
+            hint="pass --release-date YYYY-MM-DD (the day the release ships) or add version.yaml",
+        )
+    if vf.parsed_date is None:
+        raise InputError(
+            f"version.yaml's release_date {vf.release_date!r} is not a date YYYY-MM-DD",
+            file=vf.shown_as,
+            line=vf.release_date_line or 1,
+            hint="write `release_date: YYYY-MM-DD`, or pass --release-date",
+        )
+    if version is not None and vf.parsed_version is not None and vf.parsed_version != version:
+        raise InputError(
+            f"version.yaml is for {vf.parsed_version}, not {version}: its release_date does not"
+            " date this release",
+            file=vf.shown_as,
+            line=vf.version_line,
+            hint=f"pass --release-date for {version}, or run on the release's commit",
+        )
+    return ReleaseInfo(
+        version,
+        version_source,
+        vf.parsed_date,
+        vf.shown_as,
+        date_file=vf.shown_as,
+        date_line=vf.release_date_line,
+    )
+
+
+def discover(repo: Path, policy: Policy) -> list[Source]:
+    """Every strategy (``*.pine``) and model (``*.py``, not ``_*.py``) under the policy's paths."""
+    out: list[Source] = []
+    root = repo.resolve()
+    dirs: tuple[tuple[UnitKind, str], ...] = (
+        ("strategy", policy.paths.strategies),
+        ("model", policy.paths.models),
+    )
+    for kind, rel_dir in dirs:
+        base = inside_repo(repo, rel_dir, what=f"{kind} directory")
+        if not base.is_dir():
+            continue
+        ext = _EXTENSIONS[kind]
+        # os.walk does not follow directory symlinks; file symlinks are checked below.
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+            for name in sorted(filenames):
+                if not name.endswith(ext) or (kind == "model" and name.startswith("_")):
+                    continue
+                rel = (Path(dirpath) / name).relative_to(root).as_posix()
+                path = inside_repo(repo, rel, what=kind)
+                out.append(Source(kind, name[: -len(ext)], path, rel))
+    return out
+
+
+def _select(
+    args: object, repo: Path, policy: Policy, sources: list[Source]
+) -> tuple[list[Source], list[Finding], str]:
+    """The sources to check, the selection's findings (AUD015/AUD019), and its description."""
+    names: list[str] | None = getattr(args, "strategy", None)
+    since: str | None = getattr(args, "changed_since", None)
+    findings: list[Finding] = []
+    paths = policy.paths
+    by_stem: dict[str, list[Source]] = {}
+    for s in sources:
+        by_stem.setdefault(s.stem.casefold(), []).append(s)
+
+    def unique(group: list[Source]) -> Source | None:
+        """The group's one source, or None and an AUD015 error when there are several."""
+        if len(group) == 1:
+            return group[0]
+        findings.append(
+            finding(
+                "AUD015",
+                "error",
+                f"{group[0].stem.upper()} is defined by {len(group)} files: "
+                + ", ".join(s.rel for s in group),
+                file=shown(group[1].path),
+                hint="keep one source file per strategy or model (its audit evidence is per name)",
+            )
+        )
+        return None
+
+    if names:
+        chosen: list[Source] = []
+        for name in names:
+            if not valid_name(name):
+                raise InputError(
+                    f"--strategy {name!r} is not a strategy name",
+                    hint="use the name from the source header: a letter, then letters, digits"
+                    " and _ (e.g. ICT_QM)",
+                )
+            group = by_stem.get(name.casefold(), [])
+            if not group:
+                findings.append(
+                    finding(
+                        "AUD015",
+                        "error",
+                        f"no strategy or model named {name}: no {name.lower()}.pine under"
+                        f" {paths.strategies}/ and no {name.lower()}.py under {paths.models}/",
+                        hint="check the name (the file name, upper-cased) and the policy's paths",
+                    )
+                )
+                continue
+            one = unique(group)
+            if one is not None and one not in chosen:
+                chosen.append(one)
+        return chosen, findings, ", ".join(names)
+
+    everything: list[Source] = []
+    for group in by_stem.values():
+        one = unique(group)
+        if one is not None:
+            everything.append(one)
+    if since is None:
+        if not sources:
+            findings.append(
+                finding(
+                    "AUD015",
+                    "error",
+                    f"no strategies (*.pine under {paths.strategies}/) or models (*.py under"
+                    f" {paths.models}/) found",
+                    hint="check --repo and the policy's paths",
+                )
+            )
+        return everything, findings, "all strategies and models"
+
+    changed = set(changed_files(repo, since))
+    description = f"changed since {since}"
+    shared = {paths.audit_log, POLICY_PATH} & changed
+    if shared:
+        findings.append(
+            finding(
+                "AUD019",
+                "notice",
+                f"{', '.join(sorted(shared))} changed since {since}: every strategy and model is"
+                " checked",
+            )
+        )
+        return everything, findings, description
+    chosen = [
+        s for s in everything if {s.rel, _report_rel(policy, s), _paper_rel(policy, s)} & changed
+    ]
+    if not chosen:
+        findings.append(
+            finding(
+                "AUD019",
+                "notice",
+                f"no strategy, model or audit evidence changed since {since}: nothing to check",
+            )
+        )
+    known = {s.rel for s in sources}
+    for rel in sorted(changed):
+        in_dirs = rel.startswith((paths.strategies + "/", paths.models + "/"))
+        deleted = rel not in known and not (repo / rel).exists()
+        if in_dirs and rel.endswith((".pine", ".py")) and deleted:
+            findings.append(
+                finding("AUD019", "notice", f"{rel} was deleted since {since}; not checked")
+            )
+    return chosen, findings, description
+
+
+def _report_rel(policy: Policy, s: Source) -> str:
+    return posixpath.join(policy.paths.audits, f"{s.stem.lower()}_audit.md")
+
+
+def _paper_rel(policy: Policy, s: Source) -> str:
+    return posixpath.join(policy.paths.paper_reports, f"{s.stem.lower()}_paper.md")
+
+
+def _read_optional(repo: Path, rel: str, what: str) -> tuple[str | None, str]:
+    """A file's text (None when it does not exist) and how findings name it."""
+    path = inside_repo(repo, rel, what=what)
+    name = shown(path)
+    if not path.exists():
+        return None, name
+    return read_text(path, what=what, shown_as=name, max_bytes=AUDIT_MAX_BYTES), name
+
+
+def load_unit(repo: Path, policy: Policy, source: Source) -> UnitInput:
+    """Read and parse one source's header, audit report and paper report."""
+    src_name = shown(source.path)
+    text = read_text(source.path, what=source.kind, shown_as=src_name, max_bytes=SOURCE_MAX_BYTES)
+    header = parse_header(text, shown_as=src_name, kind=source.kind, stem=source.stem)
+    report_rel = _report_rel(policy, source)
+    report_text, report_name = _read_optional(repo, report_rel, "audit report")
+    paper_text, paper_name = _read_optional(repo, _paper_rel(policy, source), "paper report")
+    log_dir = posixpath.dirname(policy.paths.audit_log) or "."
+    return UnitInput(
+        kind=source.kind,
+        header=header,
+        report=None
+        if report_text is None
+        else parse_audit_report(report_text, shown_as=report_name),
+        report_shown=report_name,
+        report_repo_path=report_rel,
+        report_link=posixpath.relpath(report_rel, log_dir),
+        paper=None if paper_text is None else parse_paper_report(paper_text, shown_as=paper_name),
+        paper_shown=paper_name,
+    )
+
+
+def _invalid_stems(sources: list[Source]) -> tuple[list[Source], list[Finding]]:
+    good: list[Source] = []
+    out: list[Finding] = []
+    for s in sources:
+        if valid_name(s.stem):
+            good.append(s)
+        else:
+            out.append(
+                finding(
+                    "AUD015",
+                    "error",
+                    f"{s.rel}: the file name {s.stem!r} is not a strategy name, so its evidence"
+                    " cannot be found",
+                    file=shown(s.path),
+                    hint="name the file after the strategy, lower-cased (letters, digits, _)",
+                )
+            )
+    return good, out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse → load → evaluate → report → exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except InputError as exc:
+        return usage_failure(TOOL, exc)
+    repo: Path = args.repo
+    subject = f"{shown(repo)}"
+
+    def evaluate() -> Report:
+        """Load everything the gate reads, then evaluate (errors become the report)."""
+        if not repo.is_dir():
+            raise InputError(
+                f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
+            )
+        policy, notices = load_policy(repo)
+        release = release_info(repo, args.version, args.release_date)
+        sources, bad_names = _invalid_stems(discover(repo, policy))
+        selected, selection_findings, selection = _select(args, repo, policy, sources)
+        if args.strategy is None:
+            selection_findings = bad_names + selection_findings
+        units = tuple(load_unit(repo, policy, s) for s in selected)
+        log_text, log_name = _read_optional(repo, policy.paths.audit_log, "audit log")
+        log = None if log_text is None else parse_audit_log(log_text, shown_as=log_name)
+        bias = None
+        if args.bias_junit is not None:
+            junit_name = shown(args.bias_junit)
+            bias = parse_junit(
+                read_text(
+                    args.bias_junit,
+                    what="JUnit XML",
+                    shown_as=junit_name,
+                    max_bytes=JUNIT_MAX_BYTES,
+                ),
+                shown_as=junit_name,
+            )
+        extra: list[Finding] = list(notices) + selection_findings
+        if release.date > today():
+            extra.append(
+                finding(
+                    "AUD009",
+                    "error",
+                    f"the release date {release.date} is in the future",
+                    file=release.date_file,
+                    line=release.date_line,
+                    hint="date the release the day it ships (check-changelog: VER008)",
+                )
+            )
+        inputs = AuditInputs(
+            policy=policy,
+            release=release,
+            units=units,
+            log=log,
+            log_shown=log_name,
+            bias=bias,
+            selection=selection,
+            findings=tuple(extra),
+        )
+        return evaluate_audit(inputs, subject=f"{subject}: {selection}")
+
+    return run_gate(TOOL, subject, args, evaluate, details=render_details)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
