@@ -160,40 +160,31 @@ def test_report_out_writes_the_same_json(repo: Path, capsys: pytest.CaptureFixtu
     assert json.loads((repo / "report.json").read_text()) == json.loads(capsys.readouterr().out)
 
 
-def test_actions_runtime_gets_outputs_summary_and_annotations(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_actions_runtime_gets_outputs_summary_and_annotations(repo: Path, tmp_path: Path) -> None:
     output, summary = tmp_path / "output.txt", tmp_path / "summary.md"
     output.write_text("")
     env = {
+        **os.environ,
         "GITHUB_ACTIONS": "true",
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
     }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
     (repo / "version.yaml").write_text(VERSION.replace("version: 1.2.3", "version: 1.2.4"))
-    out = io.StringIO()
-    from releasekit.cli import check_changelog as module
-
-    monkeypatch.setattr(module, "run_gate", _with_stream(module.run_gate, out))
-    assert main(["--repo", "."]) == 1
-    log = out.getvalue()
-    assert "::error file=version.yaml,line=1,title=REL001::version.yaml says 1.2.4" in log
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_changelog.py"), "--repo", "."],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=repo,
+        env=env,
+    )
+    assert proc.returncode == 1
+    assert "::error file=version.yaml,line=1,title=REL001::version.yaml says 1.2.4" in proc.stdout
     outputs = output.read_text()
     assert "verdict<<ghadelimiter_" in outputs
     assert "\nblocked\n" in outputs
     assert "exit-code<<" in outputs
     assert summary.read_text().startswith("### ⛔ releasekit check-changelog: **BLOCKED**")
-
-
-def _with_stream(run_gate, out):  # type: ignore[no-untyped-def]
-    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs["out"] = out
-        kwargs["runtime"] = Runtime.from_env(out)
-        return run_gate(*args, **kwargs)
-
-    return wrapped
 
 
 def test_annotations_are_capped_per_level() -> None:
@@ -293,9 +284,10 @@ def test_releasekit_dispatcher_and_script_shim(repo: Path) -> None:
 
 def test_offline_gate_does_not_import_pygithub(repo: Path) -> None:
     code = (
-        "import sys; sys.path.insert(0, {!r}); from releasekit.cli import main; main(['check-changelog', "
-        "'--repo', '.']); print('github' in sys.modules)"
-    ).format(str(ROOT / "scripts"))
+        f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r}); "
+        "from releasekit.cli import main; main(['check-changelog', '--repo', '.']); "
+        "print('github' in sys.modules)"
+    )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from releasekit.core.changelog import parse_changelog
 from releasekit.core.release_check import evaluate_release_files, required_bump
+from releasekit.core.report import Report
 from releasekit.core.version_file import check_version_file, parse_version_file
 from releasekit.core.versions import (
     bump_kind,
@@ -133,7 +134,7 @@ CHANGELOG = """\
 
 def release_report(
     new: str, sections: str, version_yaml: str | None = None, tag: str | None = None
-):  # type: ignore[no-untyped-def]
+) -> Report:
     cl = parse_changelog(CHANGELOG.format(new=new, sections=sections), shown_as="CHANGELOG.md")
     vf = None if version_yaml is None else parse_version_file(version_yaml, shown_as="version.yaml")
     return evaluate_release_files(cl, vf, as_of=AS_OF, tag=tag)
