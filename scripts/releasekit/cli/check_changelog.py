@@ -8,6 +8,7 @@ request run it with ``--require-unreleased``; on a tag push it reads the tag fro
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -31,7 +32,8 @@ from releasekit.errors import InputError
 TOOL = "check-changelog"
 
 
-def _parser() -> ArgumentParser:
+def parser() -> ArgumentParser:
+    """The command's options (``release-check`` reuses them)."""
     p = new_parser(f"releasekit {TOOL}", __doc__.splitlines()[0] if __doc__ else TOOL)
     p.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     p.add_argument(
@@ -61,51 +63,53 @@ def _parser() -> ArgumentParser:
     return p
 
 
+def evaluate(args: argparse.Namespace) -> Report:
+    """Load the files named by parsed options and evaluate them (errors raise).
+
+    ``release-check`` calls this in-process with its own options.
+    """
+    as_of = parse_date_arg(args.as_of, option="--as-of") if args.as_of else today()
+    if args.file is not None:
+        cl = load_changelog(args.file)
+        vf = None
+        tag = args.tag
+    else:
+        cl = load_changelog(args.repo / CHANGELOG_NAME)
+        vpath = args.repo / VERSION_NAME
+        vf = load_version_file(vpath) if vpath.exists() else None
+        tag = args.tag or tag_from_env(os.environ)
+    report = evaluate_release_files(
+        cl, vf, as_of=as_of, tag=tag, require_unreleased=args.require_unreleased
+    )
+    if args.notes_out is not None and report.verdict == "pass":
+        wanted = (
+            parse_version(tag[1:])
+            if tag and tag.startswith("v")
+            else (vf.parsed_version if vf is not None else None)
+        )
+        release = (
+            cl.release(wanted) if wanted is not None else (cl.releases[0] if cl.releases else None)
+        )
+        if release is None:
+            raise InputError(
+                "no release to write notes for",
+                file=cl.shown_as,
+                hint="add the release section before asking for its notes",
+            )
+        write_atomic({args.notes_out: cl.notes(release)})
+        report = report.with_data(notes_path=str(args.notes_out))
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → load → evaluate → report → exit code."""
-    parser = _parser()
+    parser_ = parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser_.parse_args(argv)
     except InputError as exc:
         return usage_failure(TOOL, exc)
-
-    def evaluate() -> Report:
-        as_of = parse_date_arg(args.as_of, option="--as-of") if args.as_of else today()
-        if args.file is not None:
-            cl = load_changelog(args.file)
-            vf = None
-            tag = args.tag
-        else:
-            cl = load_changelog(args.repo / CHANGELOG_NAME)
-            vpath = args.repo / VERSION_NAME
-            vf = load_version_file(vpath) if vpath.exists() else None
-            tag = args.tag or tag_from_env(os.environ)
-        report = evaluate_release_files(
-            cl, vf, as_of=as_of, tag=tag, require_unreleased=args.require_unreleased
-        )
-        if args.notes_out is not None and report.verdict == "pass":
-            wanted = (
-                parse_version(tag[1:])
-                if tag and tag.startswith("v")
-                else (vf.parsed_version if vf is not None else None)
-            )
-            release = (
-                cl.release(wanted)
-                if wanted is not None
-                else (cl.releases[0] if cl.releases else None)
-            )
-            if release is None:
-                raise InputError(
-                    "no release to write notes for",
-                    file=cl.shown_as,
-                    hint="add the release section before asking for its notes",
-                )
-            write_atomic({args.notes_out: cl.notes(release)})
-            report = report.with_data(notes_path=str(args.notes_out))
-        return report
-
     subject = str(args.file) if args.file is not None else str(args.repo / CHANGELOG_NAME)
-    return run_gate(TOOL, subject, args, evaluate)
+    return run_gate(TOOL, subject, args, lambda: evaluate(args))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the policy changed), or ``--all`` (the default). docs/verify-audit.md has the de
 
 from __future__ import annotations
 
+import argparse
 import os
 import posixpath
 import sys
@@ -72,7 +73,8 @@ class Source:
     rel: str
 
 
-def _parser() -> ArgumentParser:
+def parser() -> ArgumentParser:
+    """The command's options (``release-check`` reuses them)."""
     p = new_parser(f"releasekit {TOOL}", (__doc__ or TOOL).splitlines()[0])
     p.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     which = p.add_mutually_exclusive_group()
@@ -364,68 +366,72 @@ def _invalid_stems(sources: list[Source]) -> tuple[list[Source], list[Finding]]:
     return good, out
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: parse → load → evaluate → report → exit code."""
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+def evaluate(args: argparse.Namespace) -> Report:
+    """Load everything the gate reads for parsed options, then evaluate.
+
+    Raises ``InputError``/``InfraError`` when the inputs are unusable (``run_gate`` turns them
+    into the report); ``release-check`` calls it in-process with its own options.
+    """
     repo: Path = args.repo
     subject = f"{shown(repo)}"
-
-    def evaluate() -> Report:
-        """Load everything the gate reads, then evaluate (errors become the report)."""
-        if not repo.is_dir():
-            raise InputError(
-                f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
-            )
-        policy, notices = load_policy(repo)
-        release = release_info(repo, args.version, args.release_date)
-        sources, bad_names = _invalid_stems(discover(repo, policy))
-        selected, selection_findings, selection = _select(args, repo, policy, sources)
-        if args.strategy is None:
-            selection_findings = bad_names + selection_findings
-        units = tuple(load_unit(repo, policy, s) for s in selected)
-        log_text, log_name = _read_optional(repo, policy.paths.audit_log, "audit log")
-        log = None if log_text is None else parse_audit_log(log_text, shown_as=log_name)
-        bias = None
-        if args.bias_junit is not None:
-            junit_name = shown(args.bias_junit)
-            bias = parse_junit(
-                read_text(
-                    args.bias_junit,
-                    what="JUnit XML",
-                    shown_as=junit_name,
-                    max_bytes=JUNIT_MAX_BYTES,
-                ),
-                shown_as=junit_name,
-            )
-        extra: list[Finding] = list(notices) + selection_findings
-        if release.date > today():
-            extra.append(
-                finding(
-                    "AUD009",
-                    "error",
-                    f"the release date {release.date} is in the future",
-                    file=release.date_file,
-                    line=release.date_line,
-                    hint="date the release the day it ships (check-changelog: VER008)",
-                )
-            )
-        inputs = AuditInputs(
-            policy=policy,
-            release=release,
-            units=units,
-            log=log,
-            log_shown=log_name,
-            bias=bias,
-            selection=selection,
-            findings=tuple(extra),
+    if not repo.is_dir():
+        raise InputError(
+            f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
         )
-        return evaluate_audit(inputs, subject=f"{subject}: {selection}")
+    policy, notices = load_policy(repo)
+    release = release_info(repo, args.version, args.release_date)
+    sources, bad_names = _invalid_stems(discover(repo, policy))
+    selected, selection_findings, selection = _select(args, repo, policy, sources)
+    if args.strategy is None:
+        selection_findings = bad_names + selection_findings
+    units = tuple(load_unit(repo, policy, s) for s in selected)
+    log_text, log_name = _read_optional(repo, policy.paths.audit_log, "audit log")
+    log = None if log_text is None else parse_audit_log(log_text, shown_as=log_name)
+    bias = None
+    if args.bias_junit is not None:
+        junit_name = shown(args.bias_junit)
+        bias = parse_junit(
+            read_text(
+                args.bias_junit,
+                what="JUnit XML",
+                shown_as=junit_name,
+                max_bytes=JUNIT_MAX_BYTES,
+            ),
+            shown_as=junit_name,
+        )
+    extra: list[Finding] = list(notices) + selection_findings
+    if release.date > today():
+        extra.append(
+            finding(
+                "AUD009",
+                "error",
+                f"the release date {release.date} is in the future",
+                file=release.date_file,
+                line=release.date_line,
+                hint="date the release the day it ships (check-changelog: VER008)",
+            )
+        )
+    inputs = AuditInputs(
+        policy=policy,
+        release=release,
+        units=units,
+        log=log,
+        log_shown=log_name,
+        bias=bias,
+        selection=selection,
+        findings=tuple(extra),
+    )
+    return evaluate_audit(inputs, subject=f"{subject}: {selection}")
 
-    return run_gate(TOOL, subject, args, evaluate, details=render_details)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse → load → evaluate → report → exit code."""
+    parser_ = parser()
+    try:
+        args = parser_.parse_args(argv)
+    except InputError as exc:
+        return usage_failure(TOOL, exc)
+    return run_gate(TOOL, shown(args.repo), args, lambda: evaluate(args), details=render_details)
 
 
 if __name__ == "__main__":
