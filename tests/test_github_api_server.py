@@ -250,6 +250,7 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
         ("GET", f"{r}/contents/docs/CHANGELOG.md", None),
         ("GET", f"{r}/contents/docs", None),
         ("GET", f"{repo.url}/orgs/acme/teams/release/memberships/alice", None),
+        ("GET", f"{repo.url}/orgs/acme/teams/release", None),
         ("GET", f"{r}/collaborators/alice/permission", None),
         ("GET", f"{r}/commits/feature/check-runs", None),
         ("POST", f"{r}/check-runs", {"name": "gate", "head_sha": HEAD}),

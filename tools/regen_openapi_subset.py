@@ -59,6 +59,9 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("GET", "/repos/{owner}/{repo}/contents/{path}"),
     ("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}"),
+    # 404 on a membership is ambiguous (not a member, or a token that cannot see the team):
+    # reading the team itself tells the two apart (threat 10).
+    ("GET", "/orgs/{org}/teams/{team_slug}"),
     ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission"),
     ("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs"),
     ("POST", "/repos/{owner}/{repo}/check-runs"),

@@ -431,6 +431,51 @@ class Builders:
             },
         )
 
+    def team(self, org: str, team: str) -> Any:
+        """``team-full`` for ``GET /orgs/{org}/teams/{team_slug}`` (a team the token can see)."""
+        tid = user_id(f"team:{org}/{team}")
+        oid = user_id(f"org:{org}")
+        api_org = f"{self.api}/orgs/{org}"
+        return self.fill.component(
+            "team-full",
+            {
+                "id": tid,
+                "node_id": node_id("T_", tid),
+                "url": f"{self.api}/organizations/{oid}/team/{tid}",
+                "members_url": f"{self.api}/organizations/{oid}/team/{tid}/members{{/member}}",
+                "name": team,
+                "slug": team,
+                "description": None,
+                "permission": "pull",
+                "html_url": f"{HTML_ROOT}/orgs/{org}/teams/{team}",
+                "repositories_url": f"{self.api}/organizations/{oid}/team/{tid}/repos",
+                "type": "organization",
+                "created_at": FIXED_TIME,
+                "updated_at": FIXED_TIME,
+                "members_count": 1,
+                "repos_count": 1,
+                "organization": {
+                    "login": org,
+                    "id": oid,
+                    "node_id": node_id("O_", oid),
+                    "url": api_org,
+                    "repos_url": f"{api_org}/repos",
+                    "events_url": f"{api_org}/events",
+                    "hooks_url": f"{api_org}/hooks",
+                    "issues_url": f"{api_org}/issues",
+                    "members_url": f"{api_org}/members{{/member}}",
+                    "public_members_url": f"{api_org}/public_members{{/member}}",
+                    "avatar_url": f"https://avatars.githubusercontent.com/u/{oid}?v=4",
+                    "description": None,
+                    "html_url": f"{HTML_ROOT}/{org}",
+                    "type": "Organization",
+                    "created_at": FIXED_TIME,
+                    "updated_at": FIXED_TIME,
+                    "archived_at": None,
+                },
+            },
+        )
+
     def collaborator_permission(self, login: str, permission: str, user_type: str) -> Any:
         """``repository-collaborator-permission``.
 

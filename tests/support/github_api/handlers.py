@@ -249,6 +249,18 @@ def teams_get_membership(ctx: Context) -> Reply:
     return Reply(200, ctx.build.team_membership(org, team, login, state, role))
 
 
+def teams_get_by_name(ctx: Context) -> Reply:
+    """GET /orgs/{org}/teams/{team_slug} (404 for a team never seeded with a membership).
+
+    GitHub answers 404 both for a missing team and for one the token may not see
+    (``GITHUB_TOKEN`` cannot read teams); inject a ``"404"`` fault to hide a seeded one.
+    """
+    org, team = ctx.params["org"], ctx.params["team_slug"]
+    if (org.lower(), team.lower()) not in ctx.state.teams:
+        raise not_found()
+    return Reply(200, ctx.build.team(org, team))
+
+
 def repos_get_collaborator_permission(ctx: Context) -> Reply:
     """GET .../collaborators/{username}/permission."""
     repo = repo_of(ctx)
@@ -738,6 +750,7 @@ HANDLERS: dict[str, Callable[[Context], Reply]] = {
     "pulls/list-reviews": pulls_list_reviews,
     "repos/get-content": repos_get_content,
     "teams/get-membership-for-user-in-org": teams_get_membership,
+    "teams/get-by-name": teams_get_by_name,
     "repos/get-collaborator-permission-level": repos_get_collaborator_permission,
     "checks/list-for-ref": checks_list_for_ref,
     "checks/create": checks_create,
