@@ -16,8 +16,9 @@ from pathlib import Path
 from releasekit.cli import check_changelog, verify_audit
 from releasekit.cli.common import ArgumentParser, new_parser, run_gate, usage_failure
 from releasekit.cli.loaders import shown
+from releasekit.cli.policy import load_policy
 from releasekit.core.render import md_escape
-from releasekit.core.report import Report
+from releasekit.core.report import Finding, Report, finding
 from releasekit.errors import InputError
 
 TOOL = "release-check"
@@ -60,13 +61,28 @@ def evaluate(args: argparse.Namespace) -> Report:
     a release is ready only when every piece of evidence could be read.
     """
     changelog_args, audit_args = _gate_args(args)
-    parts: list[tuple[str, Report]] = []
-    for name, gate, gate_args in (
-        ("check-changelog", check_changelog.evaluate, changelog_args),
-        ("verify-audit", verify_audit.evaluate, audit_args),
-    ):
-        parts.append((name, gate(gate_args)))
-    findings = tuple(f for _, r in parts for f in r.findings)
+    parts: list[tuple[str, Report]] = [
+        ("check-changelog", check_changelog.evaluate(changelog_args))
+    ]
+    extra: list[Finding] = []
+    policy, _ = load_policy(args.repo)
+    if verify_audit.discover(args.repo, policy):
+        parts.append(("verify-audit", verify_audit.evaluate(audit_args)))
+    else:
+        # A repository without strategies or models ships no trading logic: the runbook's audit
+        # requirements are for strategy and model releases. verify-audit --all would call this
+        # an error (a mistyped path looks the same); here it is said, not hidden.
+        extra.append(
+            finding(
+                "REL007",
+                "notice",
+                f"no strategy (*.pine under {policy.paths.strategies}/) or model (*.py under "
+                f"{policy.paths.models}/): no audit evidence is needed for this release",
+                hint="if this repository has strategies, set `paths:` in "
+                ".github/release-policy.yml",
+            )
+        )
+    findings = tuple(f for _, r in parts for f in r.findings) + tuple(extra)
     changelog_report = parts[0][1]
     return Report(
         TOOL,
@@ -80,7 +96,7 @@ def evaluate(args: argparse.Namespace) -> Report:
                 name: {"verdict": r.verdict, "counts": r.counts(), "subject": r.subject}
                 for name, r in parts
             },
-            "audit": parts[1][1].data,
+            "audit": parts[1][1].data if len(parts) > 1 else None,
         },
     )
 
