@@ -175,9 +175,8 @@ def main() -> int:
                         max_rss_mb(kcmd),
                     )
                 )
-    print(
-        "| releases | file MB | tool (whole process) | median s | min s | exit | runs | max RSS MB |"
-    )
+    header = "| releases | file MB | tool (whole process) | median s | min s | exit | runs |"
+    print(header + " max RSS MB |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|")
     for n, mb, tool, med, best, code, runs, rss in rows:
         print(

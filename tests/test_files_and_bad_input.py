@@ -1,4 +1,4 @@
-"""Bad input never crashes a gate: exit 2, one message with file:line and the fix, nothing written."""
+"""Bad input never crashes a gate: exit 2, a message with file:line and the fix, nothing written."""
 
 from __future__ import annotations
 

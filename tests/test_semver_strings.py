@@ -7,7 +7,6 @@ import itertools
 from pathlib import Path
 
 import pytest
-
 from releasekit.core.changelog import check_changelog, parse_changelog
 from releasekit.core.versions import parse_version, version_key
 
