@@ -37,6 +37,9 @@ REUSABLE = [
     "release-checks.yml",
     "release.yml",
     "tag-release.yml",
+    "rollout.yml",
+    "rollback.yml",
+    "hotfix-sla.yml",
 ]
 DOCS = ROOT / "docs"
 
@@ -242,11 +245,22 @@ def test_no_caches_anywhere(path: Path) -> None:
             assert "cache" not in step.get("with", {}), job_id
 
 
+# A typo'd environment is created unprotected (threat 17): only the rollout and rollback jobs
+# name one, and only from the fixed pair `paper`/`live`, so those environments' protection
+# rules (required reviewers, wait timers) apply to promotions and rollbacks.
+ENVIRONMENTS = {
+    "rollout.yml": {
+        "promote": "${{ needs.decide.outputs.environment == 'live' && 'live' || 'paper' }}",
+        "rollback": "live",
+    },
+    "rollback.yml": {"rollback": "live", "release-kill-switch": "live"},
+}
+
+
 @workflow_files
-def test_no_environment_is_named(path: Path) -> None:
-    # A typo'd environment is created unprotected (threat 17); these workflows need none.
-    for job_id, job in jobs(load(path)).items():
-        assert "environment" not in job, job_id
+def test_environments_only_from_the_fixed_set(path: Path) -> None:
+    named = {j: job["environment"] for j, job in jobs(load(path)).items() if "environment" in job}
+    assert named == ENVIRONMENTS.get(path.name, {})
 
 
 @every_file

@@ -38,7 +38,16 @@ DEFAULT_AUDIENCE = "releasekit-self-ref"
 # The reusable workflows whose identity we accept: a claim naming any other workflow means
 # this code is being run from somewhere we did not design for, and we say so loudly.
 RELEASEKIT_WORKFLOWS = frozenset(
-    {"release-checks.yml", "pr-gate.yml", "release.yml", "prepare-release.yml", "tag-release.yml"}
+    {
+        "release-checks.yml",
+        "pr-gate.yml",
+        "release.yml",
+        "prepare-release.yml",
+        "tag-release.yml",
+        "rollout.yml",
+        "rollback.yml",
+        "hotfix-sla.yml",
+    }
 )
 # The token service answers with a few KiB; anything far larger is not a token.
 _MAX_RESPONSE_BYTES = 64 * 1024

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollout": ("rollout", "Decide the next staged-rollout step"),
     "rollback": ("rollback", "Roll back to the previous stable version"),
     "hotfix-sla": ("hotfix_sla", "Check hotfix post-mortem and follow-up deadlines"),
+    "tracker": ("tracker", "Keep the release checklist issue, ticked by evidence"),
     "init": ("init", "Scaffold releasekit into a repository"),
     "doctor": ("doctor", "Check the repository's GitHub settings the gates rely on"),
     "self-ref": ("self_ref", "Name the releasekit repository and commit this job's workflow runs"),

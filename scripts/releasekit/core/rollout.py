@@ -1,0 +1,1099 @@
+"""The staged-rollout controller: from state, metrics and the time, the next step (RLT rules).
+
+Pure: a ``RolloutPlan``, the rollout's recorded events, a metrics snapshot and ``now`` in; a
+``Decision`` out — promote, hold, pause or rollback, with the reasons as findings. Nothing
+here reads a clock, a file or GitHub; the CLI (``releasekit rollout decide``) does.
+
+**State is derived from events.** A rollout is the list of its recorded decisions
+(``Event``); ``state_from_events`` folds them into the current stage, status and the open
+divergence deadline. The same events live in a state file (offline) or as deployment statuses
+on GitHub (one deployment per version and environment), so the state can always be rebuilt.
+
+**The runbook's rollback table** (Rollback Procedure, When to Rollback):
+
+=========================  ==========================================================
+Live errors > 3            rollback at once (RLT010)
+Unexpected losses          pause and review (RLT011); a person resumes the rollout
+Signal divergence > 30%    rollback within 24 h: the first divergent observation opens a
+                           deadline (RLT014), recovery before it closes it (RLT015), a
+                           decision after it rolls back (RLT012)
+System instability         rollback at once (RLT013)
+=========================  ==========================================================
+
+A rollback or a pause always wins over a promotion that is due (RLT019). Too little data is
+inconclusive (RLT030-RLT032): hold, never promote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from releasekit.core.render import md_escape
+from releasekit.core.report import Finding, finding
+from releasekit.core.rollout_plan import DAY_HOURS, RolloutPlan, Stage
+from releasekit.core.versions import is_hotfix, parse_version
+from releasekit.errors import InputError
+
+Action = Literal["promote", "hold", "pause", "rollback"]
+EventKind = Literal["promote", "hold", "pause", "rollback", "resume", "rolled-back"]
+Status = Literal["pending", "active", "paused", "rolling-back", "rolled-back"]
+Condition = Literal["live-errors", "unexpected-losses", "signal-divergence", "system-instability"]
+CONDITIONS: tuple[Condition, ...] = (
+    "live-errors",
+    "unexpected-losses",
+    "signal-divergence",
+    "system-instability",
+)
+EVENT_KINDS: tuple[EventKind, ...] = (
+    "promote",
+    "hold",
+    "pause",
+    "rollback",
+    "resume",
+    "rolled-back",
+)
+
+STATE_SCHEMA_ID = "releasekit.rollout-state/1"
+METRICS_SCHEMA_NAME = "rollout-metrics.schema.json"
+# A snapshot may end a little after "now" (clocks of two machines); more is a wrong input.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# Monitoring exports cut at whole hours or minutes: a snapshot that starts up to an hour after
+# a window's start (or ends up to an hour before its end) still covers it.
+WINDOW_SLACK = dt.timedelta(hours=1)
+
+# The rule that sends a rollout into each condition, and back.
+_CONDITION_RULE: dict[Condition, str] = {
+    "live-errors": "RLT010",
+    "unexpected-losses": "RLT011",
+    "signal-divergence": "RLT012",
+    "system-instability": "RLT013",
+}
+_RULE_CONDITION = {rule: cond for cond, rule in _CONDITION_RULE.items()}
+DEADLINE_OPEN = "RLT014"
+DEADLINE_CLOSED = "RLT015"
+INCONCLUSIVE_RULES = frozenset({"RLT030", "RLT031", "RLT032"})
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recorded decision: when, what, the stage and size after it, and the rules behind it."""
+
+    at: dt.datetime
+    kind: EventKind
+    stage: str | None
+    size: float
+    rules: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    """Where a version's rollout stands, folded from its events (``state_from_events``)."""
+
+    version: str
+    stage: str | None = None
+    size: float = 0.0
+    status: Status = "pending"
+    started_at: dt.datetime | None = None
+    stage_started_at: dt.datetime | None = None
+    divergence_since: dt.datetime | None = None
+    condition: Condition | None = None
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A metrics snapshot (docs/formats/rollout-metrics.md); None means "not measured"."""
+
+    start: dt.datetime
+    end: dt.datetime
+    version: str | None = None
+    environment: str | None = None
+    trades: int | None = None
+    critical_errors: int | None = None
+    live_errors: int | None = None
+    pnl: float | None = None
+    pnl_expected_min: float | None = None
+    pnl_expected_max: float | None = None
+    signal_divergence: float | None = None
+    instability: tuple[str, ...] | None = None
+    shown_as: str = "metrics"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do now, why, and the state it leads to."""
+
+    action: Action
+    before: RolloutState
+    after: RolloutState
+    findings: tuple[Finding, ...]
+    next_stage: Stage | None = None
+    due_at: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    condition: Condition | None = None
+    event: Event | None = None
+
+    @property
+    def inconclusive(self) -> bool:
+        """The data was too thin to promote on (the action is then a hold)."""
+        return any(f.rule in INCONCLUSIVE_RULES for f in self.findings)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The distinct rule ids behind the decision, in order of first appearance."""
+        return tuple(dict.fromkeys(f.rule for f in self.findings))
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def parse_time(text: Any, *, what: str, file: str | None = None) -> dt.datetime:
+    """An ISO-8601 date-time with a time zone (``Z`` allowed), as an aware datetime in UTC."""
+    if not isinstance(text, str):
+        raise InputError(f"{what} is not an ISO-8601 date-time", file=file)
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{what} {text!r} is not an ISO-8601 date-time",
+            file=file,
+            hint="write e.g. 2024-01-15T14:30:00Z",
+        ) from None
+    if value.tzinfo is None:
+        raise InputError(
+            f"{what} {text!r} has no time zone",
+            file=file,
+            hint="add Z (UTC) or an offset such as +01:00",
+        )
+    return value.astimezone(dt.UTC)
+
+
+def iso(value: dt.datetime) -> str:
+    """``2024-01-15T14:30:00Z``: the one way times are written (UTC, seconds)."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hours(delta: dt.timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours >= 1 or hours == 0 else f"{hours * 60:.0f} min"
+
+
+# -- state --------------------------------------------------------------------------------------
+
+
+def state_from_events(version: str, events: Iterable[Event]) -> RolloutState:
+    """Fold a rollout's events (any order; sorted by time here) into its state."""
+    state = RolloutState(version=version)
+    ordered = tuple(sorted(events, key=lambda e: e.at))
+    for ev in ordered:
+        state = _apply(state, ev)
+    return replace(state, events=ordered)
+
+
+def _apply(state: RolloutState, ev: Event) -> RolloutState:
+    since = state.divergence_since
+    if DEADLINE_CLOSED in ev.rules:
+        since = None
+    elif DEADLINE_OPEN in ev.rules and since is None:
+        since = ev.at
+    s = replace(state, divergence_since=since)
+    if ev.kind == "promote":
+        # A promotion is a deployment of a new stage: conditions of the old one are history.
+        return replace(
+            s,
+            stage=ev.stage,
+            size=ev.size,
+            status="active",
+            started_at=s.started_at or ev.at,
+            stage_started_at=ev.at,
+            condition=None,
+        )
+    if ev.kind == "pause":
+        return replace(s, status="paused", condition="unexpected-losses")
+    if ev.kind == "resume":
+        return replace(s, status="active", condition=None)
+    if ev.kind == "rollback":
+        return replace(s, status="rolling-back", condition=_condition_of(ev.rules))
+    if ev.kind == "rolled-back":
+        return replace(s, status="rolled-back", condition=_condition_of(ev.rules) or s.condition)
+    return s
+
+
+def _condition_of(rules: Sequence[str]) -> Condition | None:
+    return next((_RULE_CONDITION[r] for r in rules if r in _RULE_CONDITION), None)
+
+
+def state_to_json(state: RolloutState) -> dict[str, Any]:
+    """The state file (``--state FILE``): the version and its events; the rest is derived."""
+    return {
+        "schema": STATE_SCHEMA_ID,
+        "version": state.version,
+        "events": [event_to_json(e) for e in state.events],
+    }
+
+
+def event_to_json(ev: Event) -> dict[str, Any]:
+    """One event as JSON (also how a deployment status payload is described)."""
+    return {
+        "at": iso(ev.at),
+        "kind": ev.kind,
+        "stage": ev.stage,
+        "size": ev.size,
+        "rules": list(ev.rules),
+        "note": ev.note,
+    }
+
+
+def parse_state(text: str, *, shown_as: str) -> RolloutState:
+    """Read a state file; any problem is an ``InputError`` naming the file."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"rollout state is not JSON: {exc}", file=shown_as) from None
+    if not isinstance(data, dict) or data.get("schema") != STATE_SCHEMA_ID:
+        raise InputError(
+            f"rollout state is not a {STATE_SCHEMA_ID} document",
+            file=shown_as,
+            hint=f'start from {{"schema": "{STATE_SCHEMA_ID}", "version": "X.Y.Z", "events": []}}',
+        )
+    version = data.get("version")
+    if not isinstance(version, str) or parse_version(version) is None:
+        raise InputError(f"rollout state version {version!r} is not X.Y.Z", file=shown_as)
+    raw_events = data.get("events", [])
+    if not isinstance(raw_events, list):
+        raise InputError("rollout state events must be a list", file=shown_as)
+    events = [_event_from_json(e, i, shown_as) for i, e in enumerate(raw_events)]
+    return state_from_events(version, events)
+
+
+def _event_from_json(raw: Any, index: int, shown_as: str) -> Event:
+    what = f"event {index + 1}"
+    if not isinstance(raw, dict):
+        raise InputError(f"rollout state: {what} is not an object", file=shown_as)
+    kind = raw.get("kind")
+    if kind not in EVENT_KINDS:
+        raise InputError(f"rollout state: {what} has unknown kind {kind!r}", file=shown_as)
+    stage, size, rules = raw.get("stage"), raw.get("size", 0.0), raw.get("rules", [])
+    if (
+        (stage is not None and not isinstance(stage, str))
+        or isinstance(size, bool)
+        or not isinstance(size, int | float)
+        or not isinstance(rules, list)
+        or not all(isinstance(r, str) for r in rules)
+    ):
+        raise InputError(f"rollout state: {what} is malformed", file=shown_as)
+    note = raw.get("note", "")
+    return Event(
+        at=parse_time(raw.get("at"), what=f"rollout state: {what} time", file=shown_as),
+        kind=next(k for k in EVENT_KINDS if k == kind),
+        stage=stage,
+        size=float(size),
+        rules=tuple(rules),
+        note=note if isinstance(note, str) else "",
+    )
+
+
+# -- metrics --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def metrics_schema() -> dict[str, Any]:
+    """The JSON Schema of a metrics snapshot (shipped inside the package)."""
+    text = (resources.files("releasekit") / "schemas" / METRICS_SCHEMA_NAME).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def parse_metrics(text: str, *, shown_as: str) -> Metrics:
+    """Read a metrics snapshot; a malformed one is an ``InputError`` naming the field."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(
+            f"metrics snapshot is not JSON: {exc}",
+            file=shown_as,
+            hint="the metrics command must print one JSON object (docs/formats/rollout-metrics.md)",
+        ) from None
+    errors = sorted(
+        Draft202012Validator(metrics_schema()).iter_errors(data),
+        key=lambda e: list(map(str, e.absolute_path)),
+    )
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.absolute_path) or "the snapshot"
+        raise InputError(
+            f"metrics snapshot: `{where}`: {first.message}"[:400],
+            file=shown_as,
+            hint="see docs/formats/rollout-metrics.md",
+        )
+    period = data["period"]
+    start = parse_time(period["start"], what="metrics period.start", file=shown_as)
+    end = parse_time(period["end"], what="metrics period.end", file=shown_as)
+    if end < start:
+        raise InputError(
+            "metrics period ends before it starts", file=shown_as, hint="swap start and end"
+        )
+    errors_by_level = data.get("errors") or {}
+    pnl = data.get("pnl")
+    if pnl is not None and pnl["expected_min"] > pnl["expected_max"]:
+        raise InputError(
+            "metrics pnl.expected_min is above pnl.expected_max",
+            file=shown_as,
+            hint="the expected range is [expected_min, expected_max]",
+        )
+    flags = data.get("instability")
+    return Metrics(
+        start=start,
+        end=end,
+        version=data.get("version"),
+        environment=data.get("environment"),
+        trades=data.get("trades"),
+        critical_errors=errors_by_level.get("critical"),
+        live_errors=data.get("live_errors"),
+        pnl=None if pnl is None else float(pnl["value"]),
+        pnl_expected_min=None if pnl is None else float(pnl["expected_min"]),
+        pnl_expected_max=None if pnl is None else float(pnl["expected_max"]),
+        signal_divergence=data.get("signal_divergence"),
+        instability=None if flags is None else tuple(flags),
+        shown_as=shown_as,
+    )
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Notes:
+    """Findings collected while deciding, with the file they are about."""
+
+    file: str | None
+    items: list[Finding] = field(default_factory=list)
+
+    def add(self, rule: str, level: Any, message: str, hint: str | None = None) -> None:
+        self.items.append(finding(rule, level, message, file=self.file, hint=hint))
+
+
+def decide(
+    plan: RolloutPlan,
+    state: RolloutState,
+    metrics: Metrics | None,
+    now: dt.datetime,
+    *,
+    subject_file: str | None = None,
+) -> Decision:
+    """The next step of ``state``'s rollout at ``now``, given the latest ``metrics``.
+
+    ``subject_file`` is how findings name the state (the state file, or None on GitHub).
+    Raises ``InputError`` when the state names a stage the plan does not have, or the
+    metrics are about another version or environment, or from the future.
+    """
+    notes = _Notes(subject_file)
+    if state.status == "rolled-back":
+        notes.add("RLT005", "notice", f"v{state.version} was rolled back: nothing to decide")
+        return _finish("hold", state, notes, now)
+
+    current = _current_stage(plan, state)
+    if current is None:
+        return _first_deployment(plan, state, notes, now)
+    index = plan.index(current.id)
+    nxt = plan.stages[index + 1] if index + 1 < len(plan.stages) else None
+
+    if state.status == "rolling-back":
+        notes.add(
+            "RLT017",
+            "error",
+            f"a rollback of v{state.version} ({state.condition or 'condition unknown'}) was"
+            " decided and is not complete",
+            hint="run the rollback workflow (docs/rollback.md); it marks the version rolled back",
+        )
+        return _finish("rollback", state, notes, now, condition=state.condition)
+
+    if metrics is not None:
+        _check_metrics_subject(metrics, state, current, now)
+    fresh = metrics is not None and _fresh(metrics, plan, now, notes)
+
+    rollback: list[Condition] = []
+    pause = False
+    since = state.divergence_since
+    deadline: dt.datetime | None = None
+    if metrics is None:
+        notes.add(
+            "RLT030",
+            "warning",
+            "no metrics snapshot: the rollback table cannot be checked and nothing is promoted",
+            hint="configure rollout.commands.metrics in the policy, or pass --metrics FILE",
+        )
+    else:
+        rollback, pause, since, deadline = _rollback_table(
+            plan, state, current, metrics, now, notes
+        )
+    if since is not None and deadline is None:
+        deadline = since + dt.timedelta(hours=plan.rollback.divergence_grace_hours)
+
+    due_at = _due_at(state, current, nxt)
+    if rollback or pause or state.status == "paused":
+        if rollback:
+            action: Action = "rollback"
+            condition: Condition | None = rollback[0]
+        else:
+            action, condition = "pause", "unexpected-losses"
+            if not pause:
+                notes.add(
+                    "RLT016",
+                    "error",
+                    f"the rollout of v{state.version} is paused for review",
+                    hint="after the review, resume it: `releasekit rollout resume --reason ...`"
+                    " (docs/rollout.md)",
+                )
+        if nxt is not None and due_at is not None and now >= due_at:
+            notes.add(
+                "RLT019",
+                "notice",
+                f"the promotion to {nxt.id} ({nxt.environment} {nxt.percent}) was due; the"
+                f" {action} comes first",
+            )
+        return _finish(
+            action,
+            state,
+            notes,
+            now,
+            next_stage=nxt,
+            due_at=due_at,
+            deadline=deadline,
+            condition=condition,
+        )
+
+    if nxt is None:
+        notes.add(
+            "RLT003",
+            "notice",
+            f"v{state.version} runs at full size ({current.environment} {current.percent});"
+            " the rollback table is still watched",
+        )
+        return _finish("hold", state, notes, now, deadline=deadline)
+
+    promote = _may_promote(plan, state, current, nxt, metrics, fresh, since, due_at, now, notes)
+    return _finish(
+        "promote" if promote else "hold",
+        state,
+        notes,
+        now,
+        next_stage=nxt,
+        due_at=due_at,
+        deadline=deadline,
+    )
+
+
+def _current_stage(plan: RolloutPlan, state: RolloutState) -> Stage | None:
+    if state.stage is None:
+        return None
+    stage = plan.stage(state.stage)
+    if stage is None:
+        raise InputError(
+            f"the rollout of v{state.version} is at stage {state.stage!r}, which the rollout"
+            f" plan does not have (stages: {', '.join(s.id for s in plan.stages)})",
+            hint="the policy's stages changed during a rollout: restore the stage, or finish"
+            " this rollout with the plan it started with",
+        )
+    return stage
+
+
+def _first_deployment(
+    plan: RolloutPlan, state: RolloutState, notes: _Notes, now: dt.datetime
+) -> Decision:
+    version = parse_version(state.version)
+    hotfix = version is not None and is_hotfix(version)
+    target = plan.final if hotfix else plan.stages[0]
+    if hotfix:
+        notes.add(
+            "RLT004",
+            "notice",
+            f"v{state.version} is a hotfix: it goes to {target.environment} at {target.percent}"
+            " at once, skipping paper (runbook Emergency Release, step 5)",
+        )
+    notes.add(
+        "RLT001",
+        "notice",
+        f"deploy v{state.version} to {target.environment} at {target.percent}"
+        f" (stage {target.id}, day 0)",
+    )
+    return _finish("promote", state, notes, now, next_stage=target, due_at=now)
+
+
+def _check_metrics_subject(
+    metrics: Metrics, state: RolloutState, current: Stage, now: dt.datetime
+) -> None:
+    """A snapshot about another version or environment, or from the future, is wrong input."""
+    if metrics.version is not None and metrics.version != state.version:
+        raise InputError(
+            f"the metrics are about v{metrics.version}, but the rollout is of v{state.version}",
+            file=metrics.shown_as,
+            hint="have the metrics command export the version it is given ({version})",
+        )
+    if metrics.environment is not None and metrics.environment != current.environment:
+        raise InputError(
+            f"the metrics are about {metrics.environment}, but stage {current.id} runs in"
+            f" {current.environment}",
+            file=metrics.shown_as,
+            hint="have the metrics command export the environment it is given ({environment})",
+        )
+    if metrics.end > now + CLOCK_SKEW:
+        raise InputError(
+            f"the metrics period ends at {iso(metrics.end)}, after now ({iso(now)})",
+            file=metrics.shown_as,
+            hint="check the clock of the monitoring host, or pass the right --now",
+        )
+
+
+def _fresh(metrics: Metrics, plan: RolloutPlan, now: dt.datetime, notes: _Notes) -> bool:
+    age = now - metrics.end
+    limit = dt.timedelta(hours=plan.rollback.max_metrics_age_hours)
+    if age > limit:
+        notes.add(
+            "RLT032",
+            "warning",
+            f"the metrics end {_hours(age)} ago ({iso(metrics.end)}), more than the"
+            f" {plan.rollback.max_metrics_age_hours} h the policy allows: too old to promote on",
+            hint="check that the monitoring export runs",
+        )
+        return False
+    return True
+
+
+def _rollback_table(
+    plan: RolloutPlan,
+    state: RolloutState,
+    current: Stage,
+    m: Metrics,
+    now: dt.datetime,
+    notes: _Notes,
+) -> tuple[list[Condition], bool, dt.datetime | None, dt.datetime | None]:
+    """Apply the runbook's rollback table; returns rollbacks, pause, divergence since/deadline."""
+    rules = plan.rollback
+    rollback: list[Condition] = []
+    if current.environment == "live":
+        if m.live_errors is None:
+            notes.add(
+                "RLT030",
+                "warning",
+                "the metrics have no live_errors count: 'Live errors > 3' cannot be checked",
+                hint="export live_errors for live stages",
+            )
+        elif m.live_errors > rules.live_errors_above:
+            rollback.append("live-errors")
+            notes.add(
+                "RLT010",
+                "error",
+                f"{m.live_errors} live errors, more than {rules.live_errors_above}: immediate"
+                " rollback (runbook: Live errors > 3)",
+                hint="the rollback workflow runs the kill switch and redeploys the last stable"
+                " version (docs/rollback.md)",
+            )
+    if m.instability:
+        rollback.append("system-instability")
+        notes.add(
+            "RLT013",
+            "error",
+            f"system instability ({', '.join(m.instability[:5])}): immediate rollback",
+            hint="the rollback workflow runs the kill switch and redeploys the last stable"
+            " version (docs/rollback.md)",
+        )
+    pause = False
+    if m.pnl is not None and m.pnl_expected_min is not None and m.pnl < m.pnl_expected_min:
+        pause = True
+        notes.add(
+            "RLT011",
+            "error",
+            f"unexpected losses: P&L {m.pnl:g} is below the expected minimum"
+            f" {m.pnl_expected_min:g}: pause and review",
+            hint="review the losses; then resume (`releasekit rollout resume`) or roll back",
+        )
+
+    since = state.divergence_since
+    deadline: dt.datetime | None = None
+    grace = dt.timedelta(hours=rules.divergence_grace_hours)
+    d = m.signal_divergence
+    if d is not None and d > rules.divergence_above:
+        opened = since is None
+        since = since or now
+        deadline = since + grace
+        if now >= deadline:
+            rollback.append("signal-divergence")
+            notes.add(
+                "RLT012",
+                "error",
+                f"signal divergence {d:.0%} has stayed above {rules.divergence_above:.0%} since"
+                f" {iso(since)}; the {rules.divergence_grace_hours} h deadline passed:"
+                " rollback",
+                hint="the rollback workflow redeploys the last stable version (docs/rollback.md)",
+            )
+        else:
+            notes.add(
+                DEADLINE_OPEN,
+                "warning",
+                f"signal divergence {d:.0%} is above {rules.divergence_above:.0%}"
+                f" ({'first seen now' if opened else 'since ' + iso(since)}): rollback at"
+                f" {iso(deadline)} unless it recovers; no promotion meanwhile",
+                hint="investigate the divergence (runbook: rollback within 24h)",
+            )
+    elif since is not None:
+        deadline = since + grace
+        if d is not None:
+            notes.add(
+                DEADLINE_CLOSED,
+                "notice",
+                f"signal divergence recovered to {d:.0%}: the rollback deadline opened at"
+                f" {iso(since)} is closed",
+            )
+            since, deadline = None, None
+        elif now >= deadline:
+            rollback.append("signal-divergence")
+            notes.add(
+                "RLT012",
+                "error",
+                f"signal divergence was above {rules.divergence_above:.0%} at {iso(since)} and"
+                f" no metrics show it recovered by the deadline {iso(deadline)}: rollback",
+                hint="the rollback workflow redeploys the last stable version (docs/rollback.md)",
+            )
+        else:
+            notes.add(
+                DEADLINE_OPEN,
+                "warning",
+                f"signal divergence was above {rules.divergence_above:.0%} at {iso(since)} and"
+                f" the metrics do not say whether it recovered: rollback at {iso(deadline)}"
+                " unless they do",
+            )
+            notes.add("RLT030", "warning", "the metrics have no signal_divergence")
+    return rollback, pause, since, deadline
+
+
+def _due_at(state: RolloutState, current: Stage, nxt: Stage | None) -> dt.datetime | None:
+    """When ``nxt`` may start by the clock alone: its day, the soak, the end of its window."""
+    if nxt is None or state.started_at is None or state.stage_started_at is None:
+        return None
+    day0 = state.started_at
+    times = [
+        day0 + dt.timedelta(hours=nxt.day * DAY_HOURS),
+        state.stage_started_at + dt.timedelta(hours=current.min_soak_hours),
+    ]
+    if nxt.entry is not None:
+        times.append(day0 + dt.timedelta(hours=nxt.entry.window.end_hour))
+    return max(times)
+
+
+def _may_promote(
+    plan: RolloutPlan,
+    state: RolloutState,
+    current: Stage,
+    nxt: Stage,
+    m: Metrics | None,
+    fresh: bool,
+    since: dt.datetime | None,
+    due_at: dt.datetime | None,
+    now: dt.datetime,
+    notes: _Notes,
+) -> bool:
+    """Whether every gate of the promotion to ``nxt`` holds; each one that does not is noted."""
+    if due_at is None or now < due_at:
+        when = "" if due_at is None else f" at {iso(due_at)} ({_hours(due_at - now)} from now)"
+        notes.add(
+            "RLT002",
+            "notice",
+            f"{nxt.id} ({nxt.environment} {nxt.percent}) is due{when}: stage {current.id} keeps"
+            " running",
+        )
+        return False
+    if since is not None:
+        return False  # RLT014 already says why
+    if m is None or not fresh:
+        return False  # RLT030/RLT032 already say why
+    ok = True
+    rule = nxt.entry
+    if rule is not None and state.started_at is not None:
+        w = rule.window
+        w_start = state.started_at + dt.timedelta(hours=w.start_hour)
+        w_end = state.started_at + dt.timedelta(hours=w.end_hour)
+        if m.start > w_start + WINDOW_SLACK or m.end < w_end - WINDOW_SLACK:
+            notes.add(
+                "RLT031",
+                "warning",
+                f"the metrics cover {iso(m.start)} to {iso(m.end)}, not {w.label()}"
+                f" ({iso(w_start)} to {iso(w_end)}) that the promotion to {nxt.id} is judged on",
+                hint="have the metrics command export from {since} to {until}",
+            )
+            return False
+        ok = _entry_conditions(plan, nxt, m, notes)
+    if ok:
+        basis = f" ({_conditions_text(nxt)})" if rule is not None else ""
+        notes.add(
+            "RLT001",
+            "notice",
+            f"promote v{state.version} to {nxt.id}: {nxt.environment} at {nxt.percent}{basis}",
+        )
+    return ok
+
+
+def _entry_conditions(plan: RolloutPlan, nxt: Stage, m: Metrics, notes: _Notes) -> bool:
+    rule = nxt.entry
+    assert rule is not None  # checked by the caller
+    label = rule.window.label()
+    ok = True
+
+    def missing(name: str) -> None:
+        nonlocal ok
+        ok = False
+        notes.add(
+            "RLT030",
+            "warning",
+            f"the metrics have no {name}, which the promotion to {nxt.id} needs ({label})",
+            hint=f"export {name} (docs/formats/rollout-metrics.md)",
+        )
+
+    if rule.min_trades is not None:
+        if m.trades is None:
+            missing("trades")
+        elif m.trades < rule.min_trades:
+            ok = False
+            notes.add(
+                "RLT020",
+                "notice",
+                f"{m.trades} trades in {label}, fewer than the {rule.min_trades} needed for"
+                f" {nxt.id}",
+            )
+    if rule.max_critical_errors is not None:
+        if m.critical_errors is None:
+            missing("errors.critical")
+        elif m.critical_errors > rule.max_critical_errors:
+            ok = False
+            notes.add(
+                "RLT021",
+                "warning",
+                f"{m.critical_errors} critical errors in {label}; {nxt.id} allows"
+                f" {rule.max_critical_errors}",
+                hint="fix the errors; the promotion waits for a clean window",
+            )
+    if rule.pnl_within_expected:
+        if m.pnl is None or m.pnl_expected_min is None or m.pnl_expected_max is None:
+            missing("pnl")
+        elif not m.pnl_expected_min <= m.pnl <= m.pnl_expected_max:
+            ok = False
+            notes.add(
+                "RLT022",
+                "warning",
+                f"P&L {m.pnl:g} in {label} is outside the expected range"
+                f" [{m.pnl_expected_min:g}, {m.pnl_expected_max:g}]",
+                hint="performance must be within the expected range before going live",
+            )
+    if rule.stable:
+        unstable: list[str] = []
+        if m.instability is None:
+            missing("instability")
+        elif m.instability:
+            unstable.append(f"instability flags {', '.join(m.instability[:5])}")
+        if m.critical_errors is None:
+            missing("errors.critical")
+        elif m.critical_errors > 0:
+            unstable.append(f"{m.critical_errors} critical errors")
+        if m.signal_divergence is None:
+            missing("signal_divergence")
+        elif m.signal_divergence > plan.rollback.divergence_above:
+            unstable.append(f"signal divergence {m.signal_divergence:.0%}")
+        if unstable:
+            ok = False
+            notes.add(
+                "RLT023",
+                "warning",
+                f"{label} were not stable ({'; '.join(unstable)}): no promotion to {nxt.id}",
+            )
+    return ok
+
+
+def _conditions_text(stage: Stage) -> str:
+    rule = stage.entry
+    if rule is None:
+        return ""
+    parts = []
+    if rule.min_trades is not None:
+        parts.append(f">= {rule.min_trades} trades")
+    if rule.max_critical_errors is not None:
+        parts.append(
+            "no critical errors"
+            if rule.max_critical_errors == 0
+            else f"<= {rule.max_critical_errors} critical errors"
+        )
+    if rule.pnl_within_expected:
+        parts.append("P&L in the expected range")
+    if rule.stable:
+        parts.append("stable")
+    return f"{rule.window.label()}: {', '.join(parts)}"
+
+
+def _finish(
+    action: Action,
+    state: RolloutState,
+    notes: _Notes,
+    now: dt.datetime,
+    *,
+    next_stage: Stage | None = None,
+    due_at: dt.datetime | None = None,
+    deadline: dt.datetime | None = None,
+    condition: Condition | None = None,
+) -> Decision:
+    """The decision, with the event that records it (None when it repeats the last one)."""
+    # The same observation can be noted by two conditions (critical errors count for both
+    # "no critical errors" and "stable"); say it once.
+    findings = tuple(dict.fromkeys(notes.items))
+    rules = tuple(dict.fromkeys(f.rule for f in findings))
+    stage: str | None = state.stage
+    size = state.size
+    if action == "promote" and next_stage is not None:
+        stage, size = next_stage.id, next_stage.size
+    kind: EventKind = action
+    event = Event(now, kind, stage, size, rules, _headline(findings))
+    last = state.events[-1] if state.events else None
+    repeated = last is not None and (last.kind, last.stage, last.rules) == (
+        event.kind,
+        event.stage,
+        event.rules,
+    )
+    # A decision that changes nothing (the same hold as an hour ago) is not recorded again:
+    # reruns and hourly schedules do not pile up identical deployment statuses.
+    if state.status == "rolled-back" or repeated:
+        recorded = None
+        after = state
+    else:
+        recorded = event
+        after = state_from_events(state.version, (*state.events, event))
+    return Decision(
+        action=action,
+        before=state,
+        after=after,
+        findings=findings,
+        next_stage=next_stage,
+        due_at=due_at,
+        deadline=deadline,
+        condition=condition,
+        event=recorded,
+    )
+
+
+def _headline(findings: Sequence[Finding]) -> str:
+    """The most severe finding's message: the event's human note."""
+    order = {"error": 0, "warning": 1, "notice": 2}
+    if not findings:
+        return ""
+    return min(findings, key=lambda f: order[f.level]).message
+
+
+def resume(state: RolloutState, now: dt.datetime, *, reason: str, by: str) -> RolloutState:
+    """A paused rollout, resumed after review by ``by`` (the event records who and why)."""
+    if state.status != "paused":
+        raise InputError(
+            f"the rollout of v{state.version} is {state.status}, not paused: nothing to resume"
+        )
+    ev = Event(now, "resume", state.stage, state.size, ("RLT018",), f"resumed by {by}: {reason}")
+    return state_from_events(state.version, (*state.events, ev))
+
+
+# -- presentation ---------------------------------------------------------------------------------
+
+
+def decision_data(plan: RolloutPlan, decision: Decision, now: dt.datetime) -> dict[str, Any]:
+    """The report's ``data`` for ``rollout decide`` (docs/rollout.md, "JSON")."""
+    before = decision.before
+    current = plan.stage(before.stage) if before.stage else None
+    nxt = decision.next_stage
+    return {
+        "version": before.version,
+        "action": decision.action,
+        "now": iso(now),
+        "status": before.status,
+        "status_after": decision.after.status,
+        "stage": before.stage,
+        "environment": current.environment if current else None,
+        "size": before.size,
+        "next_stage": None
+        if nxt is None
+        else {
+            "id": nxt.id,
+            "environment": nxt.environment,
+            "size": nxt.size,
+            "percent": nxt.percent,
+        },
+        "due_at": iso(decision.due_at) if decision.due_at else None,
+        "deadline": iso(decision.deadline) if decision.deadline else None,
+        "condition": decision.condition,
+        "inconclusive": decision.inconclusive,
+        "reasons": [
+            {"rule": f.rule, "level": f.level, "message": f.message} for f in decision.findings
+        ],
+        "recorded": decision.event is not None,
+        "state": state_to_json(decision.after),
+    }
+
+
+def _mermaid_text(text: str) -> str:
+    """Text safe inside a Mermaid gantt task name (its syntax uses : ; # and commas)."""
+    safe = "".join(c if c.isalnum() or c in " ._%()+-" else " " for c in text)
+    return " ".join(safe.split()) or "-"
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def render_timeline(plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> str:
+    """The rollout as a Mermaid gantt chart: the plan's stages, what happened, the markers.
+
+    Kept to the gantt syntax GitHub's Mermaid renders (``dateFormat``, ``section``, tasks
+    with ``done``/``active``/``crit``/``milestone``); every name is reduced to letters,
+    digits and ``._%()+-`` so no text can break the chart.
+    """
+    day0 = state.started_at or now
+    lines = [
+        "```mermaid",
+        "gantt",
+        f"    title {_mermaid_text('Rollout of v' + state.version)}",
+        "    dateFormat YYYY-MM-DD HH:mm",
+        "    axisFormat %m-%d",
+        "    section Plan",
+    ]
+    for i, stage in enumerate(plan.stages):
+        following = plan.stages[i + 1] if i + 1 < len(plan.stages) else None
+        hours = (following.day - stage.day) * DAY_HOURS if following else DAY_HOURS
+        start = day0 + dt.timedelta(hours=stage.day * DAY_HOURS)
+        name = _mermaid_text(f"{stage.id} ({stage.environment} {stage.percent})")
+        lines.append(f"    {name} :p{i}, {_when(start)}, {hours}h")
+    promotions = [e for e in state.events if e.kind == "promote"]
+    if promotions:
+        lines.append("    section Actual")
+        end_of_rollout = next(
+            (e.at for e in state.events if e.kind in ("rollback", "rolled-back")), None
+        )
+        for i, ev in enumerate(promotions):
+            following_at = promotions[i + 1].at if i + 1 < len(promotions) else None
+            end = following_at or end_of_rollout or now
+            hours = max(1, round((end - ev.at).total_seconds() / 3600))
+            tag = "done" if following_at or end_of_rollout else "active"
+            name = _mermaid_text(f"{ev.stage} {ev.size * 100:g}%")
+            lines.append(f"    {name} :{tag}, a{i}, {_when(ev.at)}, {hours}h")
+    markers = [e for e in state.events if e.kind in ("pause", "rollback", "resume", "rolled-back")]
+    opened = [e for e in state.events if DEADLINE_OPEN in e.rules]
+    if markers or opened:
+        lines.append("    section Events")
+        for i, ev in enumerate(markers):
+            crit = "crit, " if ev.kind in ("rollback", "rolled-back", "pause") else ""
+            lines.append(f"    {_mermaid_text(ev.kind)} :{crit}milestone, m{i}, {_when(ev.at)}, 0h")
+        if opened:
+            first = opened[0]
+            lines.append(f"    divergence seen :crit, milestone, d0, {_when(first.at)}, 0h")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def details_markdown(plan: RolloutPlan, decision: Decision, now: dt.datetime) -> str:
+    """The job summary's details: the decision, the chart and the recorded events."""
+    escape = md_escape
+    state = decision.after if decision.event is not None else decision.before
+    nxt = decision.next_stage
+    rows = [
+        "| | |",
+        "|---|---|",
+        f"| Action | **{decision.action}** |",
+        f"| Stage | {escape(decision.before.stage or 'not deployed')}"
+        f" ({decision.before.size * 100:g}%) |",
+    ]
+    if nxt is not None:
+        due = f", due {iso(decision.due_at)}" if decision.due_at else ""
+        rows.append(f"| Next stage | {escape(nxt.id)} ({nxt.environment} {nxt.percent}{due}) |")
+    if decision.deadline is not None:
+        rows.append(f"| Divergence deadline | {iso(decision.deadline)} |")
+    if decision.condition is not None:
+        rows.append(f"| Condition | {decision.condition} |")
+    parts = ["#### Rollout", "", *rows, "", render_timeline(plan, state, now), ""]
+    if state.events:
+        parts += ["| When | Event | Stage | Size | Rules |", "|---|---|---|---|---|"]
+        for ev in state.events[-20:]:
+            parts.append(
+                f"| {iso(ev.at)} | {ev.kind} | {escape(ev.stage or '-')} | {ev.size * 100:g}% |"
+                f" {', '.join(ev.rules)} |"
+            )
+        parts.append("")
+    return "\n".join(parts).rstrip()
+
+
+def events_of(raw: Sequence[Mapping[str, Any]], *, shown_as: str) -> list[Event]:
+    """Events from their JSON form (used when they come from deployment statuses)."""
+    return [_event_from_json(dict(r), i, shown_as) for i, r in enumerate(raw)]
+
+
+# -- events as deployment status descriptions -------------------------------------------------
+
+EVENT_PREFIX = "rk1"
+DESCRIPTION_LIMIT = 140  # GitHub's limit for a deployment status description
+_STAMP = "%Y%m%dT%H%M%SZ"
+# Rules the fold reads (conditions, the divergence deadline): kept when a description is cut.
+_FOLD_RULES = frozenset({*_RULE_CONDITION, DEADLINE_OPEN, DEADLINE_CLOSED})
+
+
+def encode_event(ev: Event) -> str:
+    """An event as a deployment status description (at most 140 characters).
+
+    ``rk1 20240105T090000Z promote live-25 25% RLT001 promote v1.2.3 to live-25: ...`` — the
+    machine part first, the human note after it, cut to fit. When even the machine part is too
+    long, rules the fold does not read are dropped first.
+    """
+    rules = list(ev.rules)
+    while True:
+        head = " ".join(
+            (
+                EVENT_PREFIX,
+                ev.at.astimezone(dt.UTC).strftime(_STAMP),
+                ev.kind,
+                ev.stage or "-",
+                f"{ev.size * 100:g}%",
+                ",".join(rules) or "-",
+            )
+        )
+        if len(head) <= DESCRIPTION_LIMIT or not rules:
+            break
+        droppable = [r for r in rules if r not in _FOLD_RULES]
+        rules.remove(droppable[-1] if droppable else rules[-1])
+    note = " ".join(ev.note.split())
+    text = f"{head} {note}" if note else head
+    return text[:DESCRIPTION_LIMIT]
+
+
+def decode_event(text: str) -> Event | None:
+    """The event a status description encodes, or None when it is not one of ours."""
+    parts = text.split(" ", 6)
+    if len(parts) < 6 or parts[0] != EVENT_PREFIX:
+        return None
+    _, stamp, kind, stage, percent, rules = parts[:6]
+    if kind not in EVENT_KINDS or not percent.endswith("%"):
+        return None
+    try:
+        at = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.UTC)
+        size = float(percent[:-1]) / 100
+    except ValueError:
+        return None
+    return Event(
+        at=at,
+        kind=next(k for k in EVENT_KINDS if k == kind),
+        stage=None if stage == "-" else stage,
+        size=size,
+        rules=() if rules == "-" else tuple(rules.split(",")),
+        note=parts[6] if len(parts) > 6 else "",
+    )
