@@ -220,8 +220,19 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
     deployment = repo.add_deployment(REPO, ref="main")
     repo.add_deployment_status(REPO, deployment.id, state="success")
     repo.add_issue(REPO, title="bug", labels=["bug"], assignees=["alice"])
-    repo.add_environment(REPO, "production")
-    repo.set_branch_protection(REPO, "main", required_status_checks=["ci"])
+    repo.add_environment(
+        REPO,
+        "production",
+        reviewers=["alice", "acme/release"],
+        wait_timer=30,
+        prevent_self_review=True,
+        branch_policy="protected",
+    )
+    repo.add_environment(REPO, "paper")
+    repo.set_actions_permissions(REPO, allowed_actions="selected")
+    repo.set_branch_protection(
+        REPO, "main", required_status_checks=["ci"], check_app_id=15368, restrict_pushes=True
+    )
     repo.set_branch_rules(
         REPO,
         "main",
@@ -267,6 +278,9 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
         ("PATCH", f"{r}/issues/{pr.number}", {"state": "closed"}),
         ("GET", f"{r}/issues", {"state": "all"}),
         ("GET", f"{r}/environments/production", None),
+        ("GET", f"{r}/environments", {"per_page": "1"}),
+        ("GET", f"{r}/actions/permissions", None),
+        ("GET", f"{r}/actions/permissions/workflow", None),
         ("GET", f"{r}/branches/main/protection", None),
         ("GET", f"{r}/rules/branches/main", None),
         ("GET", f"{r}/git/ref/heads/main", None),
@@ -297,6 +311,32 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
 
     served = {r.operation_id for r in repo.requests}
     assert served == {op.operation_id for op in load_contract().operations}
+
+
+def test_environments_and_actions_settings_answer_as_github_does(
+    repo: FakeGitHub, http: requests.Session
+) -> None:
+    repo.add_environment(REPO, "live", reviewers=["acme/risk"], wait_timer=5)
+    repo.add_environment(REPO, "paper")
+    r = f"{repo.url}/repos/{REPO}"
+    live = http.get(f"{r}/environments/live").json()
+    assert [rule["type"] for rule in live["protection_rules"]] == [
+        "wait_timer",
+        "required_reviewers",
+    ]
+    assert live["protection_rules"][1]["reviewers"][0]["reviewer"]["slug"] == "risk"
+    first = http.get(f"{r}/environments", params={"per_page": "1"})
+    assert first.json()["total_count"] == 2
+    assert [e["name"] for e in first.json()["environments"]] == ["live"]
+    assert "next" in links(first)
+    assert http.get(f"{r}/environments/staging").status_code == 404
+    # A repository created today: read-only GITHUB_TOKEN, no PR approvals by Actions.
+    assert http.get(f"{r}/actions/permissions/workflow").json() == {
+        "default_workflow_permissions": "read",
+        "can_approve_pull_request_reviews": False,
+    }
+    repo.set_actions_permissions(REPO, enabled=False)
+    assert http.get(f"{r}/actions/permissions").json() == {"enabled": False}
 
 
 # -- contract violations ---------------------------------------------------------------

@@ -78,6 +78,12 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}"),
     ("GET", "/repos/{owner}/{repo}/issues"),
     ("GET", "/repos/{owner}/{repo}/environments/{environment_name}"),
+    # 404 on one environment is ambiguous (none of that name, or a token that may not read
+    # environments): listing them tells the two apart, as reading the team does for teams.
+    ("GET", "/repos/{owner}/{repo}/environments"),
+    # What `releasekit doctor` checks in the Actions settings (Administration: read).
+    ("GET", "/repos/{owner}/{repo}/actions/permissions"),
+    ("GET", "/repos/{owner}/{repo}/actions/permissions/workflow"),
     ("GET", "/repos/{owner}/{repo}/branches/{branch}/protection"),
     ("GET", "/repos/{owner}/{repo}/rules/branches/{branch}"),
     ("GET", "/repos/{owner}/{repo}/git/ref/{ref}"),

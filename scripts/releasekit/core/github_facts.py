@@ -92,3 +92,126 @@ class WriteResult:
     id: int
     url: str
     created: bool
+
+
+# -- repository settings (releasekit doctor) and release evidence ------------------------------
+
+WorkflowTokenDefault = Literal["read", "write"]
+DeploymentBranchPolicy = Literal["all", "protected", "custom"]
+ReviewerType = Literal["User", "Team"]
+
+
+@dataclass(frozen=True)
+class RepositoryInfo:
+    """What ``GET /repos/{o}/{r}`` says that the gates depend on."""
+
+    full_name: str
+    default_branch: str
+    private: bool
+    archived: bool
+
+
+@dataclass(frozen=True)
+class RequiredCheck:
+    """A status check a branch requires; ``app_id`` None means any app may report it."""
+
+    context: str
+    app_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BranchProtection:
+    """A branch's classic protection rule (``GET .../branches/{b}/protection``).
+
+    ``requires_pull_request`` is GitHub's "Require a pull request before merging"; the review
+    settings below it are False/0 when it is off.
+    """
+
+    branch: str
+    required_checks: tuple[RequiredCheck, ...] = ()
+    strict_checks: bool = False
+    requires_pull_request: bool = False
+    required_approving_review_count: int = 0
+    dismiss_stale_reviews: bool = False
+    require_code_owner_reviews: bool = False
+    require_last_push_approval: bool = False
+    enforce_admins: bool = False
+    restricts_pushes: bool = False
+    allow_force_pushes: bool = False
+    allow_deletions: bool = False
+
+
+@dataclass(frozen=True)
+class BranchRule:
+    """One active ruleset rule that applies to a branch (``GET .../rules/branches/{b}``).
+
+    ``type`` is GitHub's rule type (``pull_request``, ``required_status_checks``,
+    ``deletion``...); the parameters of the two types the gates depend on are flattened in.
+    """
+
+    type: str
+    ruleset_id: int | None = None
+    ruleset_source: str | None = None
+    required_checks: tuple[RequiredCheck, ...] = ()
+    strict_checks: bool = False
+    required_approving_review_count: int = 0
+    dismiss_stale_reviews_on_push: bool = False
+    require_code_owner_review: bool = False
+    require_last_push_approval: bool = False
+
+
+@dataclass(frozen=True)
+class EnvironmentReviewer:
+    """A person (login) or team (slug) who may approve a deployment to an environment."""
+
+    type: ReviewerType
+    name: str
+
+
+@dataclass(frozen=True)
+class DeploymentEnvironment:
+    """A deployment environment and its protection rules (``GET .../environments/{name}``).
+
+    ``branch_policy`` is ``all`` when any branch or tag may deploy. ``rule_types`` lists every
+    protection rule GitHub reported (custom deployment protection rules included).
+    """
+
+    name: str
+    reviewers: tuple[EnvironmentReviewer, ...] = ()
+    prevent_self_review: bool = False
+    wait_timer_minutes: int = 0
+    branch_policy: DeploymentBranchPolicy = "all"
+    rule_types: tuple[str, ...] = ()
+
+    @property
+    def protected(self) -> bool:
+        """A deployment waits for a person or a timer (what a typo'd environment lacks)."""
+        return bool(self.reviewers) or self.wait_timer_minutes > 0
+
+
+@dataclass(frozen=True)
+class ActionsPermissions:
+    """The repository's Actions settings: ``.../actions/permissions`` and ``.../workflow``."""
+
+    enabled: bool
+    allowed_actions: str | None
+    default_workflow_permissions: WorkflowTokenDefault
+    can_approve_pull_request_reviews: bool
+
+
+@dataclass(frozen=True)
+class CommitPull:
+    """A pull request associated with a commit (``GET .../commits/{sha}/pulls``).
+
+    ``merged`` comes from ``merged_at`` (the listing has no ``merged`` field).
+    """
+
+    number: int
+    title: str
+    author: Login
+    state: Literal["open", "closed"]
+    merged: bool
+    merge_commit_sha: Sha | None
+    base_ref: str
+    head_ref: str
+    head_sha: Sha

@@ -673,8 +673,37 @@ class Builders:
     # -- environments, protection -----------------------------------------------------
 
     def environment(self, repo: Repo, name: str, env: Mapping[str, Any]) -> Any:
-        """``environment``; ``env`` holds the seeded id and optional overrides."""
+        """``environment`` from the seeded settings (see ``add_environment``)."""
         eid = int(env["id"])
+        rules: list[dict[str, Any]] = []
+        if env.get("wait_timer") is not None:
+            rules.append(
+                {
+                    "id": eid * 10 + 1,
+                    "node_id": node_id("GA_", eid * 10 + 1),
+                    "type": "wait_timer",
+                    "wait_timer": int(env["wait_timer"]),
+                }
+            )
+        if env.get("reviewers"):
+            rules.append(
+                {
+                    "id": eid * 10 + 2,
+                    "node_id": node_id("GA_", eid * 10 + 2),
+                    "type": "required_reviewers",
+                    "prevent_self_review": bool(env.get("prevent_self_review")),
+                    "reviewers": [self.environment_reviewer(r) for r in env["reviewers"]],
+                }
+            )
+        policy = env.get("branch_policy")
+        if policy is not None:
+            rules.append(
+                {
+                    "id": eid * 10 + 3,
+                    "node_id": node_id("GA_", eid * 10 + 3),
+                    "type": "branch_policy",
+                }
+            )
         return self.fill.component(
             "environment",
             deep_merge(
@@ -687,11 +716,65 @@ class Builders:
                     f"?environments_filter={name}",
                     "created_at": FIXED_TIME,
                     "updated_at": FIXED_TIME,
-                    "protection_rules": [],
-                    "deployment_branch_policy": None,
+                    "protection_rules": rules,
+                    "deployment_branch_policy": None
+                    if policy is None
+                    else {
+                        "protected_branches": policy == "protected",
+                        "custom_branch_policies": policy == "custom",
+                    },
                 },
                 env.get("overrides", {}),
             ),
+        )
+
+    def environment_reviewer(self, who: str) -> dict[str, Any]:
+        """One required reviewer: a user (``login``) or a team (``org/team-slug``)."""
+        if "/" not in who:
+            return {"type": "User", "reviewer": self.user(who)}
+        org, slug = who.split("/", 1)
+        tid = user_id(f"team:{org}/{slug}")
+        oid = user_id(f"org:{org}")
+        team = self.fill.component(
+            "team",
+            {
+                "id": tid,
+                "node_id": node_id("T_", tid),
+                "url": f"{self.api}/organizations/{oid}/team/{tid}",
+                "members_url": f"{self.api}/organizations/{oid}/team/{tid}/members{{/member}}",
+                "name": slug,
+                "slug": slug,
+                "description": None,
+                "permission": "pull",
+                "html_url": f"{HTML_ROOT}/orgs/{org}/teams/{slug}",
+                "repositories_url": f"{self.api}/organizations/{oid}/team/{tid}/repos",
+                "parent": None,
+                "type": "organization",
+            },
+        )
+        return {"type": "Team", "reviewer": team}
+
+    def actions_permissions(self, repo: Repo) -> Any:
+        """``actions-repository-permissions`` (``GET .../actions/permissions``)."""
+        body: dict[str, Any] = {"enabled": bool(repo.actions["enabled"])}
+        if repo.actions["enabled"]:
+            body["allowed_actions"] = repo.actions["allowed_actions"]
+            if repo.actions["allowed_actions"] == "selected":
+                body["selected_actions_url"] = (
+                    f"{self.api}/repos/{repo.full_name}/actions/permissions/selected-actions"
+                )
+        return self.fill.component("actions-repository-permissions", body)
+
+    def workflow_permissions(self, repo: Repo) -> Any:
+        """``actions-get-default-workflow-permissions`` (``.../actions/permissions/workflow``)."""
+        return self.fill.component(
+            "actions-get-default-workflow-permissions",
+            {
+                "default_workflow_permissions": repo.actions["default_workflow_permissions"],
+                "can_approve_pull_request_reviews": bool(
+                    repo.actions["can_approve_pull_request_reviews"]
+                ),
+            },
         )
 
     def branch_protection(self, repo: Repo, branch: str, p: Mapping[str, Any]) -> Any:
@@ -712,7 +795,17 @@ class Builders:
                 "strict": p["strict"],
                 "contexts": contexts,
                 "contexts_url": f"{url}/required_status_checks/contexts",
-                "checks": [{"context": c, "app_id": None} for c in contexts],
+                "checks": [{"context": c, "app_id": p.get("check_app_id")} for c in contexts],
+            }
+        if p.get("restrict_pushes"):
+            body["restrictions"] = {
+                "url": f"{url}/restrictions",
+                "users_url": f"{url}/restrictions/users",
+                "teams_url": f"{url}/restrictions/teams",
+                "apps_url": f"{url}/restrictions/apps",
+                "users": [],
+                "teams": [],
+                "apps": [],
             }
         if p["required_approving_review_count"] is not None:
             body["required_pull_request_reviews"] = {

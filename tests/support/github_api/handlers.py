@@ -390,6 +390,28 @@ def repos_get_environment(ctx: Context) -> Reply:
     return Reply(200, ctx.build.environment(repo, name, env))
 
 
+def repos_get_all_environments(ctx: Context) -> Reply:
+    """GET .../environments (``total_count`` and one page of ``environments``, by name)."""
+    repo = repo_of(ctx)
+    names = sorted(repo.environments)
+    page, headers = paginate(ctx, names)
+    body = {
+        "total_count": len(names),
+        "environments": [ctx.build.environment(repo, n, repo.environments[n]) for n in page],
+    }
+    return Reply(200, body, headers)
+
+
+def actions_get_permissions(ctx: Context) -> Reply:
+    """GET .../actions/permissions (is Actions on, and which actions may run)."""
+    return Reply(200, ctx.build.actions_permissions(repo_of(ctx)))
+
+
+def actions_get_workflow_permissions(ctx: Context) -> Reply:
+    """GET .../actions/permissions/workflow (GITHUB_TOKEN's default, PR approvals by Actions)."""
+    return Reply(200, ctx.build.workflow_permissions(repo_of(ctx)))
+
+
 def repos_get_branch_protection(ctx: Context) -> Reply:
     """GET .../branches/{branch}/protection (404 "Branch not protected" when off)."""
     repo = repo_of(ctx)
@@ -767,6 +789,11 @@ HANDLERS: dict[str, Callable[[Context], Reply]] = {
     "issues/update": issues_update,
     "issues/list-for-repo": issues_list_for_repo,
     "repos/get-environment": repos_get_environment,
+    "repos/get-all-environments": repos_get_all_environments,
+    "actions/get-github-actions-permissions-repository": actions_get_permissions,
+    "actions/get-github-actions-default-workflow-permissions-repository": (
+        actions_get_workflow_permissions
+    ),
     "repos/get-branch-protection": repos_get_branch_protection,
     "repos/get-branch-rules": repos_get_branch_rules,
     "git/get-ref": git_get_ref,

@@ -229,6 +229,16 @@ class Repo:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     protections: dict[str, dict[str, Any]] = field(default_factory=dict)
     rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # GET .../actions/permissions and .../actions/permissions/workflow, merged; GitHub's
+    # defaults for a repository created today (read-only token, no PR approvals by Actions).
+    actions: dict[str, Any] = field(
+        default_factory=lambda: {
+            "enabled": True,
+            "allowed_actions": "all",
+            "default_workflow_permissions": "read",
+            "can_approve_pull_request_reviews": False,
+        }
+    )
 
     @property
     def full_name(self) -> str:
@@ -669,18 +679,56 @@ class GitHubState:
             return release
 
     def add_environment(
-        self, full_name: str, name: str, *, overrides: Mapping[str, Any] | None = None
+        self,
+        full_name: str,
+        name: str,
+        *,
+        reviewers: Iterable[str] = (),
+        wait_timer: int | None = None,
+        prevent_self_review: bool = False,
+        branch_policy: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
-        """Add a deployment environment; ``overrides`` deep-merge into the API object.
+        """Add a deployment environment with the protection rules GitHub would list.
 
-        E.g. ``overrides={"protection_rules": [{"id": 1, "node_id": "x",
-        "type": "required_reviewers", "reviewers": [...]}]}``.  Whatever you pass
-        is schema-checked when served, so malformed seeds surface as violations.
+        ``reviewers`` are logins, or ``org/team-slug`` for teams (a ``required_reviewers``
+        rule); ``wait_timer`` minutes (a ``wait_timer`` rule); ``branch_policy`` is None
+        (all branches may deploy), ``"protected"`` or ``"custom"`` (a ``branch_policy``
+        rule).  ``overrides`` deep-merge into the API object last; whatever you pass is
+        schema-checked when served, so malformed seeds surface as violations.
         """
+        if branch_policy not in (None, "protected", "custom"):
+            raise ValueError("branch_policy must be None, 'protected' or 'custom'")
         with self.lock:
             self.repo(full_name).environments[name] = {
                 "id": self.new_id(),
+                "reviewers": list(reviewers),
+                "wait_timer": wait_timer,
+                "prevent_self_review": prevent_self_review,
+                "branch_policy": branch_policy,
                 "overrides": dict(overrides or {}),
+            }
+
+    def set_actions_permissions(
+        self,
+        full_name: str,
+        *,
+        enabled: bool = True,
+        allowed_actions: str = "all",
+        default_workflow_permissions: str = "read",
+        can_approve_pull_request_reviews: bool = False,
+    ) -> None:
+        """The repository's Actions settings (Settings → Actions → General).
+
+        ``default_workflow_permissions`` is ``read`` or ``write``; the defaults are what
+        GitHub gives a repository created today.
+        """
+        with self.lock:
+            self.repo(full_name).actions = {
+                "enabled": enabled,
+                "allowed_actions": allowed_actions,
+                "default_workflow_permissions": default_workflow_permissions,
+                "can_approve_pull_request_reviews": can_approve_pull_request_reviews,
             }
 
     def set_branch_protection(
@@ -696,13 +744,16 @@ class GitHubState:
         require_last_push_approval: bool = False,
         enforce_admins: bool = False,
         required_linear_history: bool = False,
+        check_app_id: int | None = None,
+        restrict_pushes: bool = False,
         overrides: Mapping[str, Any] | None = None,
     ) -> None:
         """Protect ``branch`` (classic branch protection).
 
         ``required_status_checks=None`` / ``required_approving_review_count=None``
-        omit those sections, as GitHub does when they are off.  Unprotected
-        branches answer 404 "Branch not protected".
+        omit those sections, as GitHub does when they are off.  ``check_app_id`` pins
+        every required check to one app (None: any source).  Unprotected branches
+        answer 404 "Branch not protected".
         """
         with self.lock:
             self.repo(full_name).protections[branch] = {
@@ -716,6 +767,8 @@ class GitHubState:
                 "require_last_push_approval": require_last_push_approval,
                 "enforce_admins": enforce_admins,
                 "required_linear_history": required_linear_history,
+                "check_app_id": check_app_id,
+                "restrict_pushes": restrict_pushes,
                 "overrides": dict(overrides or {}),
             }
 

@@ -1,7 +1,9 @@
 """``GitHubPort`` implemented with PyGithub: every read and write a gate makes on GitHub.
 
-Used by the gates that talk to GitHub (sign-off, rollout, rollback, publishing a report). It is
-the only module that imports PyGithub, so offline gates never pay for (or depend on) it.
+Used by the gates that talk to GitHub (sign-off, rollout, rollback, publishing a report) and
+by ``releasekit doctor`` (the repository reads: branch protection, rulesets, environments,
+Actions settings; read-only). It is the only module that imports PyGithub, so offline gates
+never pay for (or depend on) it.
 Token permissions per operation are listed in docs/github.md; the short version for a
 pull-request gate is ``contents: read``, ``pull-requests: write`` and ``checks: write``.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import ipaddress
@@ -50,23 +53,40 @@ from github import Auth, GithubException
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.files import decode_text
-from releasekit.adapters.github.interface import COMMENT_MARKER
+from releasekit.adapters.github.interface import (
+    ACTIONS_READ,
+    ADMINISTRATION_READ,
+    COMMENT_MARKER,
+    CONTENTS_READ,
+    METADATA_READ,
+    PULLS_READ,
+    AccessDeniedError,
+)
 from releasekit.adapters.github.retry import DEFAULT_MAX_WAIT, Failure, RetryPolicy, classify
 from releasekit.core.github_facts import (
+    ActionsPermissions,
     Annotation,
+    BranchProtection,
+    BranchRule,
     ChangedFile,
     CheckConclusion,
     CheckRunOutput,
+    CommitPull,
+    DeploymentBranchPolicy,
+    DeploymentEnvironment,
+    EnvironmentReviewer,
     Login,
     Membership,
     Permission,
     PullRequest,
+    RepositoryInfo,
+    RequiredCheck,
     Review,
     ReviewState,
     Sha,
     WriteResult,
 )
-from releasekit.errors import InfraError, InputError
+from releasekit.errors import InfraError, InputError, ReleasekitError
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_ENV: tuple[str, ...] = ("RELEASEKIT_GITHUB_TOKEN", "GITHUB_TOKEN")
@@ -332,15 +352,28 @@ def _scrubber(token: str) -> Callable[[str], str]:
 # -- what each request is, for messages -----------------------------------------------------
 
 _FORK_NOTE = "or this is a pull request from a fork, where GitHub grants no write token"
+_ADMIN_FIX = (
+    "use a token with the repository permission Administration: read (a GitHub App"
+    " installation token from actions/create-github-app-token, or a fine-grained token);"
+    " GITHUB_TOKEN never has it — with GITHUB_TOKEN `releasekit doctor` still checks rulesets,"
+    " environments, CODEOWNERS and the policy file"
+)
 
 
 @dataclass(frozen=True)
 class _Op:
-    """One request's purpose: the words for messages and the fixes for 403 and 404."""
+    """One request's purpose: the words for messages and the fixes for 403, 404 and 422.
+
+    ``permission`` set: a 403 is an ``AccessDeniedError`` naming it (what would let the token
+    read this), so that ``doctor`` can report the check as unreadable rather than fail.
+    ``invalid`` set: a 422 is an ``InputError`` with it as the fix (the input was wrong).
+    """
 
     what: str
     forbidden: str
     missing: str
+    permission: str | None = None
+    invalid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -535,6 +568,7 @@ class PyGithubPort:
             f"read {clean} at {ref} in {self._repository}",
             forbidden="give the job `permissions: contents: read`",
             missing=self._repo_missing(),
+            permission=CONTENTS_READ,
         )
         url = f"{self._repo_path}/contents/{urllib.parse.quote(clean, safe='/')}"
         answer = self._get(url, op, params={"ref": ref}, tolerate=(404,))
@@ -647,6 +681,175 @@ class PyGithubPort:
         raise InfraError(
             f"could not {op.what}: GitHub answered with an unknown state {state!r}",
             hint="upgrade releasekit",
+        )
+
+    # -- repository settings and history (RepositoryReadPort) ------------------------------
+
+    def repository_info(self) -> RepositoryInfo:
+        """Default branch, visibility and archived state (``GET /repos/{o}/{r}``; metadata)."""
+        op = _Op(
+            f"read repository {self._repository}",
+            forbidden=self._repo_missing(),
+            missing=self._repo_missing(),
+        )
+        info = repository_info_from_json(self._get(self._repo_path, op), op.what)
+        self._repo_readable = True
+        return info
+
+    def default_branch(self) -> str:
+        """The repository's default branch (one ``GET /repos/{o}/{r}``)."""
+        return self.repository_info().default_branch
+
+    def branch_protection(self, branch: str) -> BranchProtection | None:
+        """The branch's classic protection rule; None when the branch is not protected.
+
+        Needs Administration: read, which GITHUB_TOKEN never has: it gets a 403 (or, like
+        any token without admin rights, a 404 "Not Found"). Only GitHub's own 404 "Branch not
+        protected", on a readable repository, means unprotected; any other 403/404 is an
+        ``AccessDeniedError`` — never "unprotected". Rulesets (``branch_rules``), which
+        every token can read, are the other half of the answer.
+        """
+        name = _check_branch(branch)
+        op = _Op(
+            f"read the branch protection of {name} in {self._repository}",
+            forbidden=_ADMIN_FIX,
+            missing=self._repo_missing(),
+            permission=ADMINISTRATION_READ,
+        )
+        url = f"{self._repo_path}/branches/{urllib.parse.quote(name, safe='')}/protection"
+        answer = self._get(url, op, tolerate=(403, 404))
+        if isinstance(answer, _Absent):
+            if answer.status == 404:
+                self._require_repo(op)
+                said = answer.message.lower()
+                if said.startswith("branch not protected"):
+                    return None
+                if said.startswith("branch not found"):
+                    raise InputError(
+                        f"branch {name!r} does not exist in {self._repository}",
+                        hint="check the branch name (the default branch is what doctor reads)",
+                    )
+            raise self._denied(op, answer)
+        return protection_from_json(answer, op.what, branch=name)
+
+    def branch_rules(self, branch: str) -> list[BranchRule]:
+        """Every active ruleset rule that applies to ``branch``, all pages (Metadata: read).
+
+        Rules of rulesets in "evaluate" or "disabled" mode are not listed by GitHub, so they
+        never count as enforced here either.
+        """
+        name = _check_branch(branch)
+        op = _Op(
+            f"list the ruleset rules of branch {name} in {self._repository}",
+            forbidden=f"the token needs {METADATA_READ}",
+            missing=self._repo_missing(),
+            permission=METADATA_READ,
+        )
+        url = f"{self._repo_path}/rules/branches/{urllib.parse.quote(name, safe='')}"
+        return [branch_rule_from_json(item, op.what) for item in self._pages(url, op)]
+
+    def environment(self, name: str) -> DeploymentEnvironment | None:
+        """The deployment environment ``name``; None when the repository has none of that name.
+
+        A 404 is "none" only once listing the repository's environments (all pages) works
+        and does not name it: a token that may not read environments is an
+        ``AccessDeniedError``, never "no such environment".
+        """
+        env = _check_environment(name)
+        fix = (
+            "give the job `permissions: actions: read` (a GitHub App or fine-grained token:"
+            " Actions: read)"
+        )
+        op = _Op(
+            f"read environment {env!r} of {self._repository}",
+            forbidden=fix,
+            missing=self._repo_missing(),
+            permission=ACTIONS_READ,
+        )
+        url = f"{self._repo_path}/environments/{urllib.parse.quote(env, safe='')}"
+        answer = self._get(url, op, tolerate=(403, 404))
+        if isinstance(answer, _Absent):
+            if answer.status == 403:
+                raise self._denied(op, answer)
+            self._require_repo(op)
+            list_op = _Op(
+                f"list the environments of {self._repository}",
+                forbidden=fix,
+                missing=self._repo_missing(),
+                permission=ACTIONS_READ,
+            )
+            listed = [
+                _text(_obj(item, list_op), "name", list_op)
+                for item in self._pages(
+                    f"{self._repo_path}/environments", list_op, key="environments"
+                )
+            ]
+            if env in listed:
+                raise AccessDeniedError(
+                    f"could not {op.what}: GitHub lists the environment but answered 404 to"
+                    " reading it",
+                    permission=ACTIONS_READ,
+                    status=404,
+                    hint=fix,
+                )
+            return None
+        return environment_from_json(answer, op.what)
+
+    def actions_permissions(self) -> ActionsPermissions:
+        """The Actions settings (two requests; Administration: read, never GITHUB_TOKEN)."""
+        parts: list[dict[str, Any]] = []
+        for suffix, what in (
+            ("", "read the Actions permissions"),
+            ("/workflow", "read the default workflow permissions"),
+        ):
+            op = _Op(
+                f"{what} of {self._repository}",
+                forbidden=_ADMIN_FIX,
+                missing=self._repo_missing(),
+                permission=ADMINISTRATION_READ,
+            )
+            answer = self._get(
+                f"{self._repo_path}/actions/permissions{suffix}", op, tolerate=(403, 404)
+            )
+            if isinstance(answer, _Absent):
+                if answer.status == 404:
+                    # GitHub hides the settings of a repository the token may not administer
+                    # behind a 404; only an unreadable repository is a different failure.
+                    self._require_repo(op)
+                raise self._denied(op, answer)
+            parts.append(_obj(answer, op))
+        return actions_permissions_from_json(
+            parts[0], parts[1], f"read the Actions settings of {self._repository}"
+        )
+
+    def commit_pulls(self, sha: Sha) -> list[CommitPull]:
+        """The pull requests GitHub associates with commit ``sha``, all pages.
+
+        For a commit on the default branch that is the merged PR that brought it there; for
+        any other commit, the open and merged PRs whose head it is. Needs ``contents: read``
+        and ``pull-requests: read``. A SHA the repository does not have is an ``InputError``.
+        """
+        if not _SHA.match(sha):
+            raise InputError(f"{sha!r} is not a full commit SHA (40 hex digits)")
+        op = _Op(
+            f"list the pull requests of commit {sha[:12]} in {self._repository}",
+            forbidden="give the job `permissions: contents: read` and `pull-requests: read`",
+            missing=self._repo_missing(),
+            permission=PULLS_READ,
+            invalid=f"commit {sha} is not in {self._repository}: check the tag or SHA",
+        )
+        return [
+            commit_pull_from_json(item, op.what)
+            for item in self._pages(f"{self._repo_path}/commits/{sha}/pulls", op)
+        ]
+
+    def _denied(self, op: _Op, answer: _Absent) -> AccessDeniedError:
+        said = f" ({self._scrub(answer.message)[:300]})" if answer.message else ""
+        return AccessDeniedError(
+            f"could not {op.what}: GitHub answered {answer.status}{said}",
+            permission=op.permission or METADATA_READ,
+            status=answer.status,
+            hint=op.forbidden or None,
         )
 
     # -- writes ----------------------------------------------------------------------------
@@ -997,10 +1200,12 @@ class PyGithubPort:
             try:
                 headers, data = self._send("GET", url, params, None)
             except GithubException as exc:
-                if exc.status in tolerate:
-                    return _Absent(exc.status, _message(exc))
+                # Classified first: a rate-limited 403 is retried even where a 403 is
+                # tolerated (it says nothing about the permission it would otherwise mean).
                 failure = classify(exc.status, _headers(exc), _message(exc))
                 if failure is None:
+                    if exc.status in tolerate:
+                        return _Absent(exc.status, _message(exc))
                     raise self._error(op, exc) from None
             except requests.exceptions.SSLError:
                 raise self._tls_error(op) from None
@@ -1094,10 +1299,19 @@ class PyGithubPort:
 
     # -- errors ------------------------------------------------------------------------------
 
-    def _error(self, op: _Op, exc: GithubException) -> InfraError:
+    def _error(self, op: _Op, exc: GithubException) -> ReleasekitError:
         status = exc.status
         message = _message(exc)
         said = f" ({self._scrub(message)[:300]})" if message else ""
+        if status == 403 and op.permission is not None:
+            return AccessDeniedError(
+                f"could not {op.what}: GitHub answered 403{said}",
+                permission=op.permission,
+                status=403,
+                hint=op.forbidden or None,
+            )
+        if status == 422 and op.invalid is not None:
+            return InputError(f"could not {op.what}: GitHub answered 422{said}", hint=op.invalid)
         if status == 401:
             hint = (
                 "the token was rejected (wrong, expired or revoked): check the secret passed in"
@@ -1230,6 +1444,189 @@ def _cut(text: str, limit: int) -> str:
     return text[: limit - len(_CUT_NOTE)] + _CUT_NOTE
 
 
+# -- settings payloads to facts (shared with the offline settings fixture) --------------------
+
+
+def repository_info_from_json(data: Any, what: str) -> RepositoryInfo:
+    """``RepositoryInfo`` from ``GET /repos/{o}/{r}``; ``InfraError`` when it is malformed."""
+    op = _Op(what, "", "")
+    entry = _obj(data, op)
+    return RepositoryInfo(
+        full_name=_text(entry, "full_name", op),
+        default_branch=_text(entry, "default_branch", op),
+        private=entry.get("private") is True,
+        archived=entry.get("archived") is True,
+    )
+
+
+def _checks(entries: Any, contexts: Any, app_key: str, op: _Op) -> tuple[RequiredCheck, ...]:
+    """Required checks from ``checks`` (with their app), plus legacy ``contexts`` not in it."""
+    found: dict[str, RequiredCheck] = {}
+    for item in _list(entries if entries is not None else [], op):
+        entry = _obj(item, op)
+        context = _text(entry, "context", op)
+        app = entry.get(app_key)
+        pinned = app if isinstance(app, int) and not isinstance(app, bool) else None
+        found.setdefault(context, RequiredCheck(context, pinned))
+    for context in _list(contexts if contexts is not None else [], op):
+        if isinstance(context, str):
+            found.setdefault(context, RequiredCheck(context))
+    return tuple(found.values())
+
+
+def _enabled(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key)
+    return isinstance(value, dict) and value.get("enabled") is True
+
+
+def protection_from_json(data: Any, what: str, *, branch: str) -> BranchProtection:
+    """``BranchProtection`` from ``GET .../branches/{b}/protection``.
+
+    Sections GitHub omits (no required checks, no pull request requirement) read as off.
+    """
+    op = _Op(what, "", "")
+    entry = _obj(data, op)
+    checks_section = entry.get("required_status_checks")
+    checks: tuple[RequiredCheck, ...] = ()
+    strict = False
+    if checks_section is not None:
+        section = _obj(checks_section, op)
+        checks = _checks(section.get("checks"), section.get("contexts"), "app_id", op)
+        strict = section.get("strict") is True
+    reviews_section = entry.get("required_pull_request_reviews")
+    reviews = _obj(reviews_section, op) if reviews_section is not None else None
+    count = reviews.get("required_approving_review_count", 0) if reviews is not None else 0
+    return BranchProtection(
+        branch=branch,
+        required_checks=checks,
+        strict_checks=strict,
+        requires_pull_request=reviews is not None,
+        required_approving_review_count=count if isinstance(count, int) else 0,
+        dismiss_stale_reviews=reviews is not None and reviews.get("dismiss_stale_reviews") is True,
+        require_code_owner_reviews=reviews is not None
+        and reviews.get("require_code_owner_reviews") is True,
+        require_last_push_approval=reviews is not None
+        and reviews.get("require_last_push_approval") is True,
+        enforce_admins=_enabled(entry, "enforce_admins"),
+        restricts_pushes=entry.get("restrictions") is not None,
+        allow_force_pushes=_enabled(entry, "allow_force_pushes"),
+        allow_deletions=_enabled(entry, "allow_deletions"),
+    )
+
+
+def branch_rule_from_json(data: Any, what: str) -> BranchRule:
+    """One ``repository-rule-detailed`` entry as a ``BranchRule``."""
+    op = _Op(what, "", "")
+    entry = _obj(data, op)
+    kind = _text(entry, "type", op)
+    ruleset_id = entry.get("ruleset_id")
+    params = entry.get("parameters")
+    p = _obj(params, op) if params is not None else {}
+    rule = BranchRule(
+        type=kind,
+        ruleset_id=ruleset_id if isinstance(ruleset_id, int) else None,
+        ruleset_source=_opt_text(entry.get("ruleset_source")),
+    )
+    if kind == "required_status_checks":
+        return dataclasses.replace(
+            rule,
+            required_checks=_checks(p.get("required_status_checks"), None, "integration_id", op),
+            strict_checks=p.get("strict_required_status_checks_policy") is True,
+        )
+    if kind == "pull_request":
+        count = p.get("required_approving_review_count", 0)
+        return dataclasses.replace(
+            rule,
+            required_approving_review_count=count if isinstance(count, int) else 0,
+            dismiss_stale_reviews_on_push=p.get("dismiss_stale_reviews_on_push") is True,
+            require_code_owner_review=p.get("require_code_owner_review") is True,
+            require_last_push_approval=p.get("require_last_push_approval") is True,
+        )
+    return rule
+
+
+def environment_from_json(data: Any, what: str) -> DeploymentEnvironment:
+    """``DeploymentEnvironment`` from ``GET .../environments/{name}``."""
+    op = _Op(what, "", "")
+    entry = _obj(data, op)
+    reviewers: list[EnvironmentReviewer] = []
+    prevent_self_review = False
+    wait = 0
+    kinds: list[str] = []
+    for item in _list(entry.get("protection_rules") or [], op):
+        rule = _obj(item, op)
+        kind = _text(rule, "type", op)
+        kinds.append(kind)
+        if kind == "wait_timer":
+            minutes = rule.get("wait_timer")
+            wait = max(wait, minutes if isinstance(minutes, int) else 0)
+        elif kind == "required_reviewers":
+            prevent_self_review = prevent_self_review or rule.get("prevent_self_review") is True
+            for who in _list(rule.get("reviewers") or [], op):
+                reviewer = _obj(who, op)
+                body = _obj(reviewer.get("reviewer") or {}, op)
+                if reviewer.get("type") == "Team":
+                    reviewers.append(
+                        EnvironmentReviewer("Team", str(body.get("slug") or body.get("name")))
+                    )
+                else:
+                    reviewers.append(EnvironmentReviewer("User", str(body.get("login"))))
+    policy_data = entry.get("deployment_branch_policy")
+    policy: DeploymentBranchPolicy = "all"
+    if isinstance(policy_data, dict):
+        if policy_data.get("protected_branches") is True:
+            policy = "protected"
+        elif policy_data.get("custom_branch_policies") is True:
+            policy = "custom"
+    return DeploymentEnvironment(
+        name=_text(entry, "name", op),
+        reviewers=tuple(reviewers),
+        prevent_self_review=prevent_self_review,
+        wait_timer_minutes=wait,
+        branch_policy=policy,
+        rule_types=tuple(kinds),
+    )
+
+
+def actions_permissions_from_json(permissions: Any, workflow: Any, what: str) -> ActionsPermissions:
+    """``ActionsPermissions`` from ``.../actions/permissions`` and ``.../permissions/workflow``."""
+    op = _Op(what, "", "")
+    general, token = _obj(permissions, op), _obj(workflow, op)
+    default = token.get("default_workflow_permissions")
+    if default not in ("read", "write"):
+        raise _unexpected(op, f"default_workflow_permissions is {default!r}")
+    approve = token.get("can_approve_pull_request_reviews")
+    if not isinstance(approve, bool):
+        raise _unexpected(op, "can_approve_pull_request_reviews missing or not true/false")
+    return ActionsPermissions(
+        enabled=general.get("enabled") is not False,
+        allowed_actions=_opt_text(general.get("allowed_actions")),
+        default_workflow_permissions="write" if default == "write" else "read",
+        can_approve_pull_request_reviews=approve,
+    )
+
+
+def commit_pull_from_json(data: Any, what: str) -> CommitPull:
+    """One ``pull-request-simple`` of ``GET .../commits/{sha}/pulls`` as a ``CommitPull``."""
+    op = _Op(what, "", "")
+    entry = _obj(data, op)
+    head, base = _obj(entry.get("head"), op), _obj(entry.get("base"), op)
+    user = entry.get("user")
+    author = _obj(user, op) if user is not None else {"login": "ghost"}
+    merge_sha = entry.get("merge_commit_sha")
+    return CommitPull(
+        number=_int(entry, "number", op),
+        title=_text(entry, "title", op),
+        author=Login(_text(author, "login", op)),
+        state="closed" if entry.get("state") == "closed" else "open",
+        merged=isinstance(entry.get("merged_at"), str),
+        merge_commit_sha=Sha(merge_sha) if isinstance(merge_sha, str) else None,
+        base_ref=_text(base, "ref", op),
+        head_ref=_text(head, "ref", op),
+        head_sha=Sha(_text(head, "sha", op)),
+    )
+
+
 # -- validation and JSON access ---------------------------------------------------------------
 
 
@@ -1242,6 +1639,35 @@ def _check_login(login: str) -> str:
     if not _LOGIN.match(login):
         raise InputError(f"{login!r} is not a GitHub login")
     return login
+
+
+def _check_branch(name: str) -> str:
+    """A branch name safe to put in a URL path segment (it is percent-encoded there too)."""
+    if (
+        not name
+        or len(name) > 255
+        or name.startswith(("-", "/"))
+        or name.endswith(("/", ".lock"))
+        or ".." in name
+        or any(c.isspace() or not c.isprintable() or c in "~^:?*[\\" for c in name)
+    ):
+        raise InputError(f"{name!r} is not a branch name", hint="pass a branch such as main")
+    return name
+
+
+def _check_environment(name: str) -> str:
+    """An environment name as GitHub allows them (≤ 255 characters, no control characters)."""
+    if (
+        not name
+        or len(name) > 255
+        or name in {".", ".."}
+        or "/" in name
+        or any(not c.isprintable() for c in name)
+    ):
+        raise InputError(
+            f"{name!r} is not an environment name", hint="use a name such as paper or live"
+        )
+    return name
 
 
 def _check_slug(value: str, what: str) -> str:
@@ -1340,9 +1766,15 @@ __all__ = [
     "DEFAULT_API_URL",
     "TOKEN_ENV",
     "PyGithubPort",
+    "actions_permissions_from_json",
     "api_url_from_env",
+    "branch_rule_from_json",
+    "commit_pull_from_json",
     "connect",
+    "environment_from_json",
+    "protection_from_json",
     "repository_from_env",
+    "repository_info_from_json",
     "token_from_env",
     "token_kind",
 ]
