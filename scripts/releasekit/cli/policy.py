@@ -49,7 +49,7 @@ def render_policy_text(policy: Policy) -> str:
     """The effective policy as commented YAML: valid as a policy file itself."""
     source = policy.source or "none: runbook defaults"
     lines = [f"# effective release policy (file: {source})", "# (default) = runbook default"]
-    defaulted = set(policy.defaulted())
+    defaulted = set(policy.defaulted()) | set(policy.defaulted_rules())
     data = policy.to_dict()
     lines.append(f"version: {data['version']}")
     for section, values in data.items():
@@ -63,7 +63,11 @@ def render_policy_text(policy: Policy) -> str:
 
 
 def _yaml_scalar(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, str) else str(value)
+    # JSON is YAML's flow style: strings, null, lists and mappings (a role, a release type)
+    # come out as valid YAML on one line, so the shown policy stays a valid policy file.
+    if isinstance(value, str | dict | list) or value is None:
+        return json.dumps(value)
+    return str(value)
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
@@ -71,7 +75,7 @@ def policy_json(policy: Policy) -> dict[str, Any]:
     return {
         "source": policy.source,
         "policy": policy.to_dict(),
-        "defaults_used": policy.defaulted(),
+        "defaults_used": policy.defaulted() + policy.defaulted_rules(),
     }
 
 

@@ -6,9 +6,15 @@ draft 2020-12, ``additionalProperties: false`` everywhere, so a misspelt key is 
 never a silently ignored setting). Every key may be left out: the defaults are the runbook's
 own numbers, and a repository without a policy file gets exactly those (docs/policy.md).
 
-The file has top-level sections (``version``, ``thresholds``, ``paths``). A later section —
-roles, release types, rollout plans — is one more frozen dataclass, one more entry in
-``_SECTIONS`` and one more property in the schema; the loader does not change.
+The file has top-level sections (``version``, ``thresholds``, ``paths``, ``roles``,
+``release_types``). Each section is one frozen dataclass, one entry in ``_SECTIONS`` and one
+property in the schema. ``roles`` and ``release_types`` hold nested values (a role is
+``{logins, teams, permission}``; a release type is ``{approvals, rollout, paths}``), so they
+are built by their own small converters; a key left out keeps its runbook default, key by key.
+
+The ``rollout:`` section belongs to ``releasekit rollout`` (``policy.rollout.schema.json``): the
+schema here refers to that schema so the whole file is validated in one pass, and the section
+is otherwise left to ``core.rollout_plan``.
 """
 
 from __future__ import annotations
@@ -16,14 +22,18 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from releasekit.core.yamldoc import YamlDoc, parse_yaml
 from releasekit.errors import InputError
@@ -31,6 +41,28 @@ from releasekit.errors import InputError
 POLICY_PATH = ".github/release-policy.yml"
 POLICY_VERSION = 1
 SCHEMA_NAME = "policy.schema.json"
+# The rollout gate's own schema for the `rollout:` section, referred to by $ref.
+ROLLOUT_SCHEMA_NAME = "policy.rollout.schema.json"
+ROLLOUT_SCHEMA_ID = "https://releasekit.dev/schemas/policy/rollout/1.json"
+
+RoleName = Literal["code_review", "audit", "model_audit", "risk", "founder"]
+ROLE_NAMES: tuple[RoleName, ...] = get_args(RoleName)
+TypeName = Literal["strategy", "model", "hotfix", "config", "bugfix"]
+# Most demanding first: when several types match a pull request, the first of these names the
+# release (docs/signoff.md, "Release type"). A hotfix ranks below strategy and model so that
+# no hotfix can carry a strategy or model change past its audit.
+TYPE_ORDER: tuple[TypeName, ...] = get_args(TypeName)
+Rollout = Literal["staged", "direct", "immediate"]
+RolePermission = Literal["write", "maintain", "admin"]
+# The placeholders a release type's path globs may use: the `paths:` section's values.
+GLOB_PLACEHOLDERS: tuple[str, ...] = (
+    "strategies",
+    "models",
+    "audits",
+    "audit_log",
+    "paper_reports",
+)
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -74,6 +106,122 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Role:
+    """Who may sign off in one role (runbook Phase 2, "Required approvals").
+
+    A person holds the role when their login is listed (case-insensitive, as GitHub logins
+    are), **or** they are an *active* member of a listed team (``org/slug``; needs a token that
+    can read teams), **or** ``permission`` is set and their permission on the repository is
+    at least that (``write`` < ``maintain`` < ``admin``). A role with none of the three names
+    nobody, and a release that needs it can never be signed off (fail closed).
+    """
+
+    logins: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    permission: RolePermission | None = None
+
+    def names_nobody(self) -> bool:
+        """No login, no team and no permission: nobody can hold this role."""
+        return not self.logins and not self.teams and self.permission is None
+
+    def lists(self, login: str) -> bool:
+        """Whether ``login`` is listed by name (GitHub logins are case-insensitive)."""
+        key = login.casefold()
+        return any(x.casefold() == key for x in self.logins)
+
+    def team_slugs(self) -> tuple[tuple[str, str], ...]:
+        """The listed teams as ``(org, slug)`` pairs."""
+        return tuple((t.partition("/")[0], t.partition("/")[2]) for t in self.teams)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The runbook's five sign-off roles.
+
+    * ``code_review``: "Code review (any team member)" — by default anyone with write
+      permission on the repository (the PR author never counts for any role).
+    * ``audit``: "Audit approval (for strategy changes)" — the strategy auditors.
+    * ``model_audit``: the release table's "Model audit" for model updates. A separate role,
+      because model validation is a different expertise (the example desk's model audits are
+      by another auditor); when the file does not set it, it holds the ``audit`` people.
+    * ``risk``: "Risk review (for config changes)".
+    * ``founder``: "Founder approval (for production)".
+
+    Only ``code_review`` names anyone by default; the other roles name nobody until the policy
+    lists people or teams.
+    """
+
+    code_review: Role = field(default_factory=lambda: Role(permission="write"))
+    audit: Role = field(default_factory=Role)
+    model_audit: Role = field(default_factory=Role)
+    risk: Role = field(default_factory=Role)
+    founder: Role = field(default_factory=Role)
+
+    def get(self, name: RoleName) -> Role:
+        """The role called ``name``."""
+        role: Role = getattr(self, name)
+        return role
+
+
+@dataclass(frozen=True)
+class ReleaseType:
+    """One row of the runbook's Release Types table: who approves, and how it rolls out.
+
+    ``approvals`` lists roles, each filled by a *different* person (a role listed twice needs
+    two people); ``rollout`` is ``staged`` (Phase 4), ``direct`` or ``immediate`` (hotfix).
+    """
+
+    approvals: tuple[RoleName, ...] = ("code_review",)
+    rollout: Rollout = "direct"
+
+
+@dataclass(frozen=True)
+class PathReleaseType(ReleaseType):
+    """A release type that changed paths can select: ``paths`` are globs (``**``, ``*``, ``?``).
+
+    A glob may use ``{strategies}``, ``{models}``, ``{audits}``, ``{audit_log}`` and
+    ``{paper_reports}``: the ``paths:`` section's values, so moving a directory there moves
+    the release type with it.
+    """
+
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReleaseTypes:
+    """The runbook's Release Types table, with its defaults.
+
+    strategy: code review + audit + founder, staged; model: code review + model audit +
+    founder, staged; hotfix: founder + one other person, immediate (only from a ``hotfix/*``
+    branch, with a declared criterion); config: risk + code review, direct; bugfix (everything
+    else): code review, direct.
+    """
+
+    strategy: PathReleaseType = field(
+        default_factory=lambda: PathReleaseType(
+            ("code_review", "audit", "founder"), "staged", ("{strategies}/**",)
+        )
+    )
+    model: PathReleaseType = field(
+        default_factory=lambda: PathReleaseType(
+            ("code_review", "model_audit", "founder"), "staged", ("{models}/**",)
+        )
+    )
+    hotfix: ReleaseType = field(
+        default_factory=lambda: ReleaseType(("founder", "code_review"), "immediate")
+    )
+    config: PathReleaseType = field(
+        default_factory=lambda: PathReleaseType(("risk", "code_review"), "direct", ("config/**",))
+    )
+    bugfix: ReleaseType = field(default_factory=lambda: ReleaseType(("code_review",), "direct"))
+
+    def get(self, name: TypeName) -> ReleaseType:
+        """The release type called ``name``."""
+        value: ReleaseType = getattr(self, name)
+        return value
+
+
+@dataclass(frozen=True)
 class Policy:
     """The effective policy: the file's values over the runbook's defaults.
 
@@ -85,6 +233,8 @@ class Policy:
     version: int = POLICY_VERSION
     thresholds: Thresholds = field(default_factory=Thresholds)
     paths: Paths = field(default_factory=Paths)
+    roles: Roles = field(default_factory=Roles)
+    release_types: ReleaseTypes = field(default_factory=ReleaseTypes)
     source: str | None = None
     explicit: frozenset[str] = frozenset()
 
@@ -92,22 +242,57 @@ class Policy:
         """The policy's values as plain data (what ``policy show --format json`` prints)."""
         return {
             "version": self.version,
-            **{name: dataclasses.asdict(getattr(self, name)) for name in _SECTIONS},
+            **{name: _plain(dataclasses.asdict(getattr(self, name))) for name in _SECTIONS},
         }
 
     def defaulted(self) -> list[str]:
-        """The ``section.key`` names whose value is the runbook default (not set in the file)."""
+        """The ``thresholds.*`` and ``paths.*`` names left at the runbook default.
+
+        The runbook's numbers and paths, key by key; ``defaulted_rules`` lists the roles and
+        release types (see ``policy show``).
+        """
+        return self._defaulted(("thresholds", "paths"))
+
+    def defaulted_rules(self) -> list[str]:
+        """The ``roles.*`` and ``release_types.*`` names the file did not set."""
+        return self._defaulted(_STRUCTURED)
+
+    def _defaulted(self, sections: tuple[str, ...]) -> list[str]:
         out = []
-        for name, cls in _SECTIONS.items():
-            for f in dataclasses.fields(cls):
+        for name in sections:
+            for f in dataclasses.fields(_SECTIONS[name]):
                 key = f"{name}.{f.name}"
                 if key not in self.explicit:
                     out.append(key)
         return out
 
+    def type_globs(self, name: TypeName) -> tuple[str, ...]:
+        """A release type's path globs with ``{placeholders}`` filled from ``paths:``."""
+        rt = self.release_types.get(name)
+        if not isinstance(rt, PathReleaseType):
+            return ()
+        values = dataclasses.asdict(self.paths)
+        return tuple(_PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), g) for g in rt.paths)
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, so that the data compares and serialises like parsed JSON/YAML."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
 
 # Top-level sections after `version`, each a frozen dataclass whose fields are its keys.
-_SECTIONS: dict[str, type[Any]] = {"thresholds": Thresholds, "paths": Paths}
+_SECTIONS: dict[str, type[Any]] = {
+    "thresholds": Thresholds,
+    "paths": Paths,
+    "roles": Roles,
+    "release_types": ReleaseTypes,
+}
+# Sections whose keys hold nested values (built by _build_roles / _build_release_types).
+_STRUCTURED = ("roles", "release_types")
 
 
 def default_policy() -> Policy:
@@ -123,11 +308,32 @@ def policy_schema() -> dict[str, Any]:
     return schema
 
 
+@lru_cache(maxsize=1)
+def _registry() -> Registry[Any]:
+    """The schemas the policy schema refers to: the rollout section's own schema.
+
+    When that schema is not shipped, the section is accepted as any mapping here (the
+    rollout gate, which reads it, still validates it).
+    """
+    node = resources.files("releasekit") / "schemas" / ROLLOUT_SCHEMA_NAME
+    contents: Any = (
+        json.loads(node.read_text(encoding="utf-8"))
+        if node.is_file()
+        else {"type": "object", "additionalProperties": True}
+    )
+    resource = Resource.from_contents(contents, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(ROLLOUT_SCHEMA_ID, resource)
+    own_id = contents.get("$id") if isinstance(contents, dict) else None
+    if isinstance(own_id, str) and own_id != ROLLOUT_SCHEMA_ID:
+        registry = registry.with_resource(own_id, resource)
+    return registry
+
+
 def parse_policy(text: str, *, shown_as: str) -> Policy:
     """Parse and validate a policy file; any problem is an ``InputError`` with file:line and fix."""
     doc = parse_yaml(text, shown_as=shown_as)
     data = {} if doc.data is None else doc.data
-    validator = Draft202012Validator(policy_schema())
+    validator = Draft202012Validator(policy_schema(), registry=_registry())
     problems = sorted(
         (p for e in validator.iter_errors(data) for p in _problems(doc, e)),
         key=lambda p: p[0],
@@ -146,6 +352,11 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
     sections: dict[str, Any] = {}
     for name, cls in _SECTIONS.items():
         given = data.get(name) or {}
+        builder = _BUILDERS.get(name)
+        if builder is not None:
+            sections[name] = builder(given)
+            explicit.update(f"{name}.{key}" for key in given)
+            continue
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             if f.name not in given:
@@ -162,12 +373,77 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
             values[f.name] = int(value) if f.type in ("int", int) else value
             explicit.add(f"{name}.{f.name}")
         sections[name] = cls(**values)
+    _check_globs(doc, data.get("release_types") or {}, shown_as)
     return Policy(
         version=int(data["version"]),
         source=shown_as,
         explicit=frozenset(explicit),
         **sections,
     )
+
+
+def _role(given: Mapping[str, Any], default: Role) -> Role:
+    return Role(
+        logins=tuple(given["logins"]) if "logins" in given else default.logins,
+        teams=tuple(given["teams"]) if "teams" in given else default.teams,
+        permission=given.get("permission", default.permission),
+    )
+
+
+def _build_roles(given: Mapping[str, Any]) -> Roles:
+    """Each role key by key over its default; ``model_audit`` left out holds ``audit``'s people."""
+    base = Roles()
+    values = {name: _role(given.get(name) or {}, base.get(name)) for name in ROLE_NAMES}
+    if "model_audit" not in given:
+        values["model_audit"] = values["audit"]
+    return Roles(**values)
+
+
+def _build_release_types(given: Mapping[str, Any]) -> ReleaseTypes:
+    """Each release type key by key over its runbook default."""
+    base = ReleaseTypes()
+    values: dict[str, ReleaseType] = {}
+    for name in TYPE_ORDER:
+        default = base.get(name)
+        mine = given.get(name) or {}
+        changes: dict[str, Any] = {}
+        if "approvals" in mine:
+            changes["approvals"] = tuple(mine["approvals"])
+        if "rollout" in mine:
+            changes["rollout"] = mine["rollout"]
+        if "paths" in mine:
+            changes["paths"] = tuple(mine["paths"])
+        values[name] = dataclasses.replace(default, **changes)
+    return ReleaseTypes(**values)  # type: ignore[arg-type]
+
+
+_BUILDERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "roles": _build_roles,
+    "release_types": _build_release_types,
+}
+
+
+def _check_globs(doc: YamlDoc, types: Mapping[str, Any], shown_as: str) -> None:
+    """Only the ``paths:`` placeholders may appear in braces (a schema cannot say which)."""
+    for name, value in types.items():
+        for i, glob in enumerate((value or {}).get("paths") or []):
+            for placeholder in _PLACEHOLDER.findall(glob):
+                if placeholder not in GLOB_PLACEHOLDERS:
+                    known = ", ".join(f"{{{p}}}" for p in GLOB_PLACEHOLDERS)
+                    raise InputError(
+                        f"release policy: release_types.{name}.paths: {glob!r} uses"
+                        f" {{{placeholder}}}, which is not a `paths:` key",
+                        file=shown_as,
+                        line=doc.line_of("release_types", name, "paths", i),
+                        hint=f"use one of {known}, or write the directory out (docs/policy.md)",
+                    )
+            if glob.count("{") != glob.count("}") or "{}" in glob:
+                raise InputError(
+                    f"release policy: release_types.{name}.paths: {glob!r} has unbalanced braces",
+                    file=shown_as,
+                    line=doc.line_of("release_types", name, "paths", i),
+                    hint="braces only surround a placeholder such as {strategies} (docs/policy.md)",
+                )
 
 
 def _key_line(doc: YamlDoc, path: list[str | int], key: str) -> int | None:
@@ -240,8 +516,27 @@ def _explain(error: ValidationError) -> tuple[str, str]:
             "number": "a number",
             "string": "a string",
             "object": "a mapping of keys",
+            "array": "a list",
         }.get(str(wanted), str(wanted))
-        return f"{where} is {error.instance!r}, not {word}", f"write {word}: {about}"
+        hint = f"write {word}: {about}" if about else f"write {word}"
+        if wanted == "string" and not isinstance(error.instance, dict | list):
+            # YAML reads `no`, `on`, `123` as a boolean or a number, not as a login.
+            hint += ' (quote it: "...")'
+        return f"{where} is {error.instance!r}, not {word}", hint
+    if kind == "enum":
+        values = error.validator_value if isinstance(error.validator_value, list) else []
+        allowed = ", ".join("null" if v is None else str(v) for v in values)
+        return f"{where} is {error.instance!r}, not one of: {allowed}", about or "pick one of them"
+    if kind in ("minItems", "maxItems") and isinstance(error.instance, list):
+        op = "at least" if kind == "minItems" else "at most"
+        n = len(error.instance)
+        return (
+            f"{where} has {n} item{'' if n == 1 else 's'}; it must have {op}"
+            f" {error.validator_value}",
+            about or "see the schema",
+        )
+    if kind == "uniqueItems":
+        return f"{where} lists the same item twice", "list each item once"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         op = {
             "minimum": "at least",
@@ -254,6 +549,9 @@ def _explain(error: ValidationError) -> tuple[str, str]:
             about or "use a value in range",
         )
     if kind in ("pattern", "minLength", "maxLength"):
+        what = schema.get("x-what")
+        if isinstance(what, str):
+            return f"{where} is {error.instance!r}, not {what}", str(schema.get("x-fix", about))
         return (
             f"{where} is {error.instance!r}, not a path inside the repository",
             "write a relative path such as docs/audits, without '..' or a leading '/'",

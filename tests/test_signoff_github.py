@@ -1,0 +1,491 @@
+"""signoff-gate end to end over real HTTP: PyGithub adapter → contract-checked fake GitHub.
+
+The workspace is a git checkout of the example desk whose commit is the pull request's head,
+as ``actions/checkout`` leaves it. Each test seeds the fake, runs ``signoff_gate.main`` as the
+workflow would (Actions runtime, event payload, token in the environment) and asserts the
+exit code, what was posted, what was read and how many requests it took.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from releasekit.adapters.actions import Runtime
+from releasekit.adapters.github.interface import GitHubPort
+from releasekit.adapters.github.pygithub import connect
+from releasekit.cli.signoff_gate import main
+from releasekit.core.policy import POLICY_PATH
+from support.github_api import FakeGitHub, PullFile, load_event
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "trading-desk"
+DEMO = json.loads((EXAMPLE / ".releasekit" / "signoff-fixture.json").read_text())
+BASE_POLICY: str = DEMO["contents"][DEMO["pull_request"]["base_sha"]][POLICY_PATH]
+REPO = "acme/desk"
+TOKEN = "ghs_signoffGATEtestTOKEN000000000000000"
+CHECK = "releasekit/signoff"
+STRATEGY_FILES = (
+    "CHANGELOG.md",
+    "version.yaml",
+    "strategies/pine_v6/ict_qm.pine",
+    "docs/audits/ict_qm_audit.md",
+    "docs/paper/ict_qm_paper.md",
+)
+SIGNED = (("bob-dev", "APPROVED"), ("m-okafor", "APPROVED"), ("alice-founder", "APPROVED"))
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed identity; its stdout."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(repo),
+    }
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "commit.gpgsign=false", *args],
+        capture_output=True,
+        check=True,
+        env=env,
+    )
+    return done.stdout.decode().strip()
+
+
+def checkout(dest: Path, edit: Mapping[str, str] | None = None) -> tuple[Path, str]:
+    """A git checkout of the example desk (with ``edit``: path → new text); (root, HEAD SHA)."""
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", ".releasekit"))
+    for rel, text in (edit or {}).items():
+        (dest / rel).write_text(text)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "release v1.2.3")
+    return dest, git(dest, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The example desk checked out at the head (shared: the gate only reads it)."""
+    return checkout(tmp_path_factory.mktemp("ws") / "desk")
+
+
+@dataclass
+class Run:
+    """One gate run: exit code, stdout, job summary, waits and requests made."""
+
+    code: int
+    out: str
+    summary: str
+    log: str
+    commands: str
+    waits: list[float] = field(default_factory=list)
+    requests: int = 0
+
+
+@pytest.fixture
+def api(github_api: FakeGitHub) -> FakeGitHub:
+    """The fake with the repository and its collaborators seeded."""
+    github_api.add_repo(REPO)
+    for login, perm in {
+        "bob-dev": "write",
+        "carol-dev": "write",
+        "dana-quant": "write",
+        "m-okafor": "read",
+        "alice-founder": "admin",
+    }.items():
+        github_api.set_collaborator(REPO, login, perm)
+    return github_api
+
+
+def seed(
+    api: FakeGitHub,
+    head_sha: str,
+    *,
+    reviews: Iterable[tuple[str, str]] = SIGNED,
+    files: Iterable[str | PullFile] = STRATEGY_FILES,
+    labels: Iterable[str] = ("release:strategy",),
+    head_ref: str = "release/v1.2.3",
+    policy: str | None = BASE_POLICY,
+) -> int:
+    """A pull request at ``head_sha`` with reviews on it and the policy on its base commit."""
+    pr = api.add_pull(
+        REPO,
+        head_sha=head_sha,
+        head_ref=head_ref,
+        author="dana-quant",
+        title="Release v1.2.3",
+        labels=labels,
+        files=files,
+    )
+    if policy is not None:
+        api.set_file(REPO, POLICY_PATH, policy, ref=pr.base_sha)
+    for user, state in reviews:
+        api.add_review(REPO, pr.number, user=user, state=state)
+    return pr.number
+
+
+def run(
+    api: FakeGitHub | None,
+    workspace: Path,
+    number: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+    event: dict[str, Any] | None = None,
+    api_url: str | None = None,
+) -> Run:
+    """Run the gate as the workflow does: Actions runtime, event payload, token in the env."""
+    payload = event or {
+        "pull_request": {"number": number},
+        "repository": {"default_branch": "main"},
+    }
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(payload))
+    summary = tmp_path / "summary.md"
+    outputs = tmp_path / "outputs.txt"
+    outputs.touch()
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # actions-toolkit reads os.environ
+    monkeypatch.chdir(workspace.parent)
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": api_url or (api.url if api is not None else ""),
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "77",
+    }
+    waits: list[float] = []
+    ports: list[Any] = []
+
+    def factory(environ: Mapping[str, str], rt: Runtime) -> GitHubPort:
+        port = connect(
+            environ, runtime=rt, sleep=waits.append, seconds_between_writes=None, log=io.StringIO()
+        )
+        ports.append(port)
+        return port
+
+    out, log, commands = io.StringIO(), io.StringIO(), io.StringIO()
+    code = main(
+        ["--repo", workspace.name, *args],
+        env=env,
+        connect_port=factory,
+        out=out,
+        runtime=Runtime(True, commands, env),
+        log=log,
+    )
+    for p in ports:
+        p.close()
+    return Run(
+        code,
+        out.getvalue(),
+        summary.read_text() if summary.exists() else "",
+        log.getvalue(),
+        commands.getvalue(),
+        waits,
+        ports[0].request_count if ports else 0,
+    )
+
+
+def check_runs(api: FakeGitHub) -> list[Any]:
+    """The check runs stored on the fake."""
+    return list(api.repo(REPO).check_runs.values())
+
+
+def comments(api: FakeGitHub) -> list[Any]:
+    """The issue comments stored on the fake."""
+    return list(api.repo(REPO).comments.values())
+
+
+# -- the decision, published --------------------------------------------------------------------
+
+
+def test_signed_off_strategy_release_is_approved_and_published(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    result = run(api, workspace, number, tmp_path, monkeypatch)
+    assert result.code == 0, result.out
+    assert "APPROVED for production" in result.summary
+    (check,) = check_runs(api)
+    assert (check.name, check.head_sha, check.conclusion) == (CHECK, head, "success")
+    (comment,) = comments(api)
+    assert "- [x] APPROVED for production" in comment.body
+    assert "- [x] Auditor: @\u200bm-okafor" in comment.body
+
+
+def test_typical_pull_request_costs_nine_requests_and_eight_when_reviewers_are_listed(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    # PR, files, reviews, policy, bob-dev's permission; check run and comment: a read and a
+    # write each. m-okafor and alice-founder are listed in the policy: no lookup.
+    assert run(api, workspace, number, tmp_path, monkeypatch).requests == 9
+    listed = BASE_POLICY.replace(
+        "    logins: []\n    teams: []\n    permission: write",
+        "    logins: [bob-dev]\n    teams: []\n    permission: write",
+    )
+    assert listed != BASE_POLICY
+    number = seed(api, head, policy=listed)
+    before = len(api.requests)
+    assert run(api, workspace, number, tmp_path, monkeypatch).requests == 8
+    assert len(api.requests) - before == 8
+    assert len(api.writes()) == 4  # two check runs and two comments, one each per PR
+
+
+def test_ten_reruns_leave_one_comment_and_one_check_run(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    results = [run(api, workspace, number, tmp_path, monkeypatch) for _ in range(10)]
+    assert {r.code for r in results} == {0}
+    assert len(check_runs(api)) == 1
+    assert len(comments(api)) == 1
+    assert len(api.writes()) == 2  # the first run's; an unchanged rerun writes nothing
+    assert results[-1].requests == 7  # 4 reads, 1 lookup, 2 upsert reads
+
+
+def test_pull_request_review_event_is_decided_too(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    event = load_event("pull_request_review.submitted")
+    event["pull_request"]["number"] = number
+    result = run(api, workspace, number, tmp_path, monkeypatch, event=event)
+    assert result.code == 0, result.out
+
+
+# -- bypasses --------------------------------------------------------------------------------------
+
+
+def test_head_policy_granting_founder_is_ignored_base_commit_applies(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evil = BASE_POLICY.replace("logins: [alice-founder]", "logins: [mallory, dana-quant]")
+    workspace, head = checkout(tmp_path / "ws" / "desk", {POLICY_PATH: evil})
+    api.set_collaborator(REPO, "mallory", "write")
+    number = seed(
+        api,
+        head,
+        reviews=(("bob-dev", "APPROVED"), ("m-okafor", "APPROVED"), ("mallory", "APPROVED")),
+        files=(*STRATEGY_FILES, POLICY_PATH),
+    )
+    api.set_file(REPO, POLICY_PATH, evil, ref=head)  # the head's copy on GitHub, too
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 1
+    assert report["data"]["missing_roles"] == ["founder"]
+    assert "SGN009" in [f["rule"] for f in report["findings"]]
+    refs = {r.query.get("ref", [""])[0] for r in api.requests_to("GET", "/contents/")}
+    pr = api.repo(REPO).pulls[number]
+    assert refs == {pr.base_sha}  # the base commit's SHA, never the head or a branch name
+
+
+def test_self_bot_and_stale_approvals_never_count(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head, reviews=(("bob-dev", "APPROVED"),))
+    api.add_review(REPO, number, user="dana-quant", state="APPROVED")
+    api.add_review(REPO, number, user="release-helper", user_type="Bot", state="APPROVED")
+    api.add_review(REPO, number, user="m-okafor", state="APPROVED", commit_id="f" * 40)
+    api.add_review(REPO, number, user="alice-founder", state="APPROVED", commit_id="e" * 40)
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 1
+    assert report["data"]["decision"] == "HOLD"
+    assert report["data"]["missing_roles"] == ["audit", "founder"]
+    found = [f["rule"] for f in report["findings"]]
+    assert found.count("SGN004") == 2
+    assert found.count("SGN003") == 2
+    assert check_runs(api)[0].conclusion == "failure"
+
+
+def test_changes_requested_on_page_three_rejects(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    for i in range(220):
+        api.add_review(REPO, number, user=f"watcher{i}", state="COMMENTED")
+    api.add_review(REPO, number, user="m-okafor", state="CHANGES_REQUESTED")
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--format", "json")
+    report = json.loads(result.out)
+    assert len(api.requests_to("GET", r"/reviews$")) == 3
+    assert result.code == 1
+    assert report["data"]["decision"] == "REJECTED"
+    assert report["data"]["rejected_by"][0]["login"] == "m-okafor"
+    assert "REJECTED reason: changes requested by @\u200bm-okafor" in comments(api)[0].body
+
+
+def test_team_lookup_answering_404_exits_3_with_the_summary_written(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    by_team = BASE_POLICY.replace(
+        "logins: [alice-founder]\n    teams: []", "logins: []\n    teams: [acme/founders]"
+    )
+    number = seed(api, head, policy=by_team)
+    result = run(api, workspace, number, tmp_path, monkeypatch)
+    assert result.code == 3
+    assert "could not decide" in result.summary
+    assert "Members: read" in result.summary
+    assert check_runs(api)[0].conclusion == "failure"  # never green
+
+
+def test_pending_team_membership_holds(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    by_team = BASE_POLICY.replace(
+        "logins: [alice-founder]\n    teams: []", "logins: []\n    teams: [acme/founders]"
+    )
+    api.set_team_membership("acme", "founders", "alice-founder", state="pending")
+    number = seed(api, head, policy=by_team)
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 1
+    assert report["data"]["missing_roles"] == ["founder"]
+    api.set_team_membership("acme", "founders", "alice-founder", state="active")
+    assert run(api, workspace, number, tmp_path, monkeypatch).code == 0
+
+
+def test_checkout_that_is_not_the_head_holds(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, _ = desk
+    number = seed(api, "9" * 40)
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 1
+    assert "evidence checked out at the head commit" in report["data"]["pending"]
+
+
+def test_merge_checkout_of_the_head_is_the_head(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = checkout(tmp_path / "ws" / "desk")
+    # refs/pull/N/merge: a merge commit of the base branch (first parent) and the head.
+    git(workspace, "checkout", "-q", "--orphan", "base")
+    git(workspace, "commit", "-q", "-m", "base moved on")
+    git(workspace, "merge", "-q", "--no-ff", "--allow-unrelated-histories", "-m", "merge", head)
+    assert git(workspace, "rev-parse", "HEAD^2") == head
+    number = seed(api, head)
+    assert run(api, workspace, number, tmp_path, monkeypatch).code == 0
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+def test_502_on_a_read_is_retried_and_decided(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    api.inject("GET", r"/reviews$", "502")
+    api.inject("GET", r"/permission$", "502")
+    result = run(api, workspace, number, tmp_path, monkeypatch)
+    assert result.code == 0, result.out
+    assert result.waits == [2.0, 2.0]
+    assert len(api.requests_to("GET", r"/reviews$")) == 2
+
+
+def test_github_failing_every_read_exits_3_never_0(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    api.inject("GET", r"/reviews$", "502", times=None)
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--no-publish-required")
+    assert result.code == 3
+    assert "could not decide" in result.summary
+    assert result.waits == [2.0, 4.0, 8.0]
+
+
+def test_github_unreachable_exits_3_with_the_summary_written(
+    desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, _ = desk
+    with FakeGitHub() as gone:
+        url = gone.url  # a loopback port that nobody listens on once stopped
+    result = run(None, workspace, 7, tmp_path, monkeypatch, api_url=url)
+    assert result.code == 3
+    assert "### ⚠️ releasekit signoff-gate: **ERROR** — PR #7" in result.summary
+    assert "could not decide" in result.summary
+    assert "could not publish" in result.summary
+    assert result.waits == [2.0, 4.0, 8.0]
+
+
+def test_comment_refused_by_a_read_only_token_is_a_notice_in_auto_mode(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    api.inject("POST", r"/comments$", "403-integration", times=None)
+    result = run(api, workspace, number, tmp_path, monkeypatch)
+    assert result.code == 0
+    assert "::notice" in result.commands
+    assert "pull-requests: write" in result.commands
+    assert len(check_runs(api)) == 1
+    always = run(api, workspace, number, tmp_path, monkeypatch, "--comment", "always")
+    assert always.code == 3  # asked for, not posted: a pass nobody sees is not a pass
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "fault", "times", "code", "waits"),
+    [
+        pytest.param("GET", r"/pulls/\d+$", "502", 1, 0, [2.0], id="502-on-the-pull-request"),
+        pytest.param("GET", r"/files$", "403-secondary", 1, 0, [60.0], id="secondary-limit"),
+        pytest.param("GET", r"/permission$", "502", 2, 0, [2.0, 4.0], id="502-on-a-lookup"),
+        pytest.param("POST", r"/check-runs$", "502-after-store", 1, 0, None, id="check-stored"),
+        pytest.param("POST", r"/comments$", "502-after-store", 1, 0, None, id="comment-stored"),
+        pytest.param("GET", r"/pulls/\d+$", "404", 1, 3, [], id="pull-request-404"),
+        pytest.param("GET", r"/contents/", "502", None, 3, [2.0, 4.0, 8.0], id="policy-unreadable"),
+        pytest.param("GET", r"/reviews$", "primary-exhausted", 1, 3, [], id="limit-past-bound"),
+        pytest.param("GET", r"/permission$", "403-integration", 1, 3, [], id="lookup-forbidden"),
+    ],
+)
+def test_fault_matrix_never_passes_on_failure_and_never_duplicates(
+    api: FakeGitHub,
+    desk: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    path: str,
+    fault: str,
+    times: int | None,
+    code: int,
+    waits: list[float] | None,
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    api.inject(method, path, fault, times=times, reset_in=4000)
+    result = run(api, workspace, number, tmp_path, monkeypatch)
+    assert result.code == code, result.out
+    if waits is not None:
+        assert result.waits == waits
+    assert len(check_runs(api)) <= 1
+    assert len(comments(api)) <= 1
+    if code == 0:
+        assert check_runs(api)[0].conclusion == "success"
+        assert len(comments(api)) == 1
+    else:
+        assert "could not decide" in result.summary
+        assert all(c.conclusion == "failure" for c in check_runs(api))
