@@ -279,8 +279,8 @@ def test_policy_show_prints_roles_and_types_as_a_valid_policy(
     monkeypatch.chdir(tmp_path)
     assert policy_main(["show"]) == 0
     text = capsys.readouterr().out
-    assert 'founder: {"logins": ["alice"], "teams": [], "permission": null}\n' in text
-    assert 'risk: {"logins": [], "teams": [], "permission": null}  # (default)' in text
+    assert 'founder: {"logins": ["alice"], "teams": []}\n' in text
+    assert 'risk: {"logins": [], "teams": []}  # (default)' in text
     assert parse_policy(text, shown_as="shown").roles.founder.logins == ("alice",)
     assert policy_main(["show", "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -145,8 +145,8 @@ def add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
 def load_plan(repo: Path, policy: Path | None) -> tuple[RolloutPlan, str | None]:
     """The ``rollout:`` section of the release policy (the runbook's plan when there is none).
 
-    # NOTE: read here until the policy loader (core.policy) knows the section; then this
-    # becomes ``load_policy(repo).rollout``.
+    ``--policy FILE`` names another policy file; the section is parsed by the same
+    ``parse_rollout_section`` that ``core.policy`` uses for ``Policy.rollout``.
     """
     path = policy if policy is not None else inside_repo(repo, POLICY_PATH, what="release policy")
     if not path.exists():

@@ -35,6 +35,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from releasekit.core.rollout_plan import RolloutPlan, parse_rollout_section
 from releasekit.core.yamldoc import YamlDoc, parse_yaml
 from releasekit.errors import InputError
 
@@ -235,6 +236,7 @@ class Policy:
     paths: Paths = field(default_factory=Paths)
     roles: Roles = field(default_factory=Roles)
     release_types: ReleaseTypes = field(default_factory=ReleaseTypes)
+    rollout: RolloutPlan = field(default_factory=RolloutPlan)
     source: str | None = None
     explicit: frozenset[str] = frozenset()
 
@@ -276,9 +278,9 @@ class Policy:
 
 
 def _plain(value: Any) -> Any:
-    """Tuples as lists, so that the data compares and serialises like parsed JSON/YAML."""
+    """Tuples as lists and unset (None) keys left out, so the data reads back as a policy."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
@@ -290,6 +292,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "paths": Paths,
     "roles": Roles,
     "release_types": ReleaseTypes,
+    "rollout": RolloutPlan,
 }
 # Sections whose keys hold nested values (built by _build_roles / _build_release_types).
 _STRUCTURED = ("roles", "release_types")
@@ -352,6 +355,12 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
     sections: dict[str, Any] = {}
     for name, cls in _SECTIONS.items():
         given = data.get(name) or {}
+        if name == "rollout":
+            # The plan's own parser checks what a schema cannot (sizes increasing, reachable
+            # stages, time windows) and needs the document for each problem's line.
+            sections[name] = parse_rollout_section(data.get(name), doc)
+            explicit.update(f"{name}.{key}" for key in given)
+            continue
         builder = _BUILDERS.get(name)
         if builder is not None:
             sections[name] = builder(given)
