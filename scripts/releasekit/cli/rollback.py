@@ -25,7 +25,6 @@ done), 3 GitHub or runner failure.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -36,10 +35,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from releasekit.adapters.actions import Runtime
 from releasekit.adapters.commands import CommandResult, run_command
 from releasekit.adapters.files import read_text
-from releasekit.adapters.github.deployments import ReleaseOpsPort
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
 from releasekit.cli.loaders import shown
 from releasekit.cli.rollout import (
@@ -47,6 +44,7 @@ from releasekit.cli.rollout import (
     POLICY_PATH,
     Clock,
     Connector,
+    OpsRun,
     add_common,
     default_connector,
     deployed_history,
@@ -136,22 +134,8 @@ def main(
     return run_gate(TOOL, subject, args, run.rollback)
 
 
-class _Run:
-    """One invocation: options, GitHub, clock and environment."""
-
-    def __init__(
-        self, args: argparse.Namespace, connector: Connector, clock: Clock, env: Mapping[str, str]
-    ) -> None:
-        self.args = args
-        self.connector = connector
-        self.clock = clock
-        self.env = env
-        self._port: ReleaseOpsPort | None = None
-
-    def port(self) -> ReleaseOpsPort:
-        if self._port is None:
-            self._port = self.connector(self.env, Runtime.from_env(sys.stdout, self.env))
-        return self._port
+class _Run(OpsRun):
+    """One ``rollback`` run."""
 
     # -- plan / run ------------------------------------------------------------------------
 

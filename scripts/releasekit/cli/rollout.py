@@ -332,8 +332,12 @@ def main(
     return run_gate(TOOL, subject, args, evaluate, details=details)
 
 
-class _Context:
-    """One run of the command: its options, GitHub (if used), the clock and the environment."""
+class OpsRun:
+    """One run of a release-operations command: options, GitHub (when used), clock, env.
+
+    GitHub is connected on first use, so offline runs (``--state``, ``plan``) never need a
+    token; ``rollback`` extends this with its own steps.
+    """
 
     def __init__(
         self, args: argparse.Namespace, connector: Connector, clock: Clock, env: Mapping[str, str]
@@ -345,9 +349,14 @@ class _Context:
         self._port: ReleaseOpsPort | None = None
 
     def port(self) -> ReleaseOpsPort:
+        """The GitHub port, connected on first use."""
         if self._port is None:
             self._port = self.connector(self.env, Runtime.from_env(sys.stdout, self.env))
         return self._port
+
+
+class _Context(OpsRun):
+    """One ``rollout`` run."""
 
     def check_mode(self) -> None:
         a = self.args
