@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from actions_toolkit.command import Command
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.files import inside_repo, read_text
+from releasekit.adapters.git import commit_parents, resolve_commit, show_prefix
 from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import GitHubPort
 from releasekit.cli import check_changelog
@@ -203,24 +203,6 @@ def _pr_number(args: argparse.Namespace, event: EventFacts, port: GitHubPort) ->
 # -- the workspace ---------------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    # NOTE: belongs in adapters/git.py (owned elsewhere); same safety: an argument list, a
-    # timeout, no prompt, the C locale.
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"}
-    cmd = ["git", "-C", str(repo), *args]
-    try:
-        # An argument list, never a shell; the arguments are our own constants.
-        return subprocess.run(cmd, capture_output=True, timeout=GIT_TIMEOUT, check=False, env=env)
-    except FileNotFoundError:
-        raise InfraError(
-            "git is not installed on this runner", hint="use a runner image with git"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise InfraError(f"git did not answer within {GIT_TIMEOUT:.0f} s", hint="rerun") from None
-    except OSError as exc:
-        raise InfraError(f"cannot run git: {exc.strerror}") from None
-
-
 def workspace_findings(repo: Path, head_sha: str) -> list[Finding]:
     """SGN015: the evidence is read from the pull request's head (or GitHub's merge of it).
 
@@ -228,8 +210,8 @@ def workspace_findings(repo: Path, head_sha: str) -> list[Finding]:
     whose second parent is the head; a plain checkout of the head is the head itself. The
     commit object is read with ``cat-file``, which works in a shallow clone too.
     """
-    prefix = _git(repo, "rev-parse", "--show-prefix")
-    if prefix.returncode != 0:
+    prefix = show_prefix(repo, timeout=GIT_TIMEOUT)
+    if prefix is None:
         return [
             finding(
                 "SGN015",
@@ -240,15 +222,15 @@ def workspace_findings(repo: Path, head_sha: str) -> list[Finding]:
                 " or replay the decision offline with --fixture",
             )
         ]
-    if prefix.stdout.strip():
+    if prefix:
         raise InputError(
             f"--repo {shown(repo)} is a sub-directory of its git checkout: the pull request's"
             " paths and the policy's are relative to the repository root",
             hint="pass --repo <the checkout's root> (repo-path: . in the workflow)",
         )
-    head = _git(repo, "rev-parse", "--verify", "HEAD^{commit}")
-    raw = _git(repo, "cat-file", "commit", "HEAD")
-    if head.returncode != 0 or raw.returncode != 0:
+    sha = resolve_commit(repo, "HEAD", timeout=GIT_TIMEOUT)
+    parents = commit_parents(repo, "HEAD", timeout=GIT_TIMEOUT)
+    if sha is None or parents is None:
         return [
             finding(
                 "SGN015",
@@ -257,12 +239,6 @@ def workspace_findings(repo: Path, head_sha: str) -> list[Finding]:
                 hint="check out the pull request's head",
             )
         ]
-    sha = head.stdout.decode("ascii", "replace").strip()
-    parents = [
-        line.split()[1]
-        for line in raw.stdout.decode("utf-8", "replace").splitlines()
-        if line.startswith("parent ") and len(line.split()) == 2
-    ]
     if sha == head_sha or (len(parents) == 2 and parents[1] == head_sha):
         return []
     return [

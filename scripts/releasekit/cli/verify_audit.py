@@ -8,6 +8,11 @@ ignored ``--version=`` and let a release missing from the audit log pass with a 
 Which strategies: ``--strategy NAME`` (repeatable), ``--changed-since REF`` (those whose
 source, audit report or paper report changed since REF; all of them when the audit log or
 the policy changed), or ``--all`` (the default). docs/verify-audit.md has the details.
+
+Which policy: ``.github/release-policy.yml`` of the checkout, or with ``--policy-ref REF`` that
+file as it is in the commit ``REF`` (read from git, never from the working tree). The PR gate
+passes the pull request's base commit: a pull request runs with its own files, so a policy read
+from the checkout would let it loosen its own audit thresholds (reference/github-facts.md).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.adapters.files import inside_repo, read_text
-from releasekit.adapters.git import changed_files
+from releasekit.adapters.git import changed_files, file_at
 from releasekit.cli.common import (
     ArgumentParser,
     new_parser,
@@ -30,7 +35,7 @@ from releasekit.cli.common import (
     usage_failure,
 )
 from releasekit.cli.loaders import VERSION_NAME, load_version_file, shown
-from releasekit.cli.policy import load_policy
+from releasekit.cli.policy import POLICY_MAX_BYTES, load_policy
 from releasekit.core.audit import (
     TOOL,
     AuditInputs,
@@ -48,7 +53,7 @@ from releasekit.core.audit_formats import (
     valid_name,
 )
 from releasekit.core.audit_junit import parse_junit
-from releasekit.core.policy import POLICY_PATH, Policy
+from releasekit.core.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.versions import Version, parse_version
 from releasekit.errors import InputError
@@ -108,7 +113,37 @@ def parser() -> ArgumentParser:
         type=Path,
         help="JUnit XML of the anti-bias tests (pytest tests/test_bias.py --junitxml=FILE)",
     )
+    p.add_argument(
+        "--policy-ref",
+        metavar="REF",
+        help="read .github/release-policy.yml as it is in the commit REF (git), not from the"
+        " checkout; in a pull request, the base commit",
+    )
     return p
+
+
+def load_policy_at_ref(repo: Path, ref: str) -> tuple[Policy, list[Finding]]:
+    """The policy of the commit ``ref``, or the runbook defaults with POL001 when it has none.
+
+    The same outcomes as ``load_policy`` for the checkout: a policy absent at ``ref`` is the
+    runbook's defaults with a POL001 notice, an invalid one is exit 2 with file:line. An
+    unknown ref is exit 2 with the ``fetch-depth: 0`` fix (adapters.git.file_at).
+    """
+    name = f"{shown(repo / POLICY_PATH)} at {ref}"
+    text = file_at(repo, ref, POLICY_PATH, max_bytes=POLICY_MAX_BYTES, what="release policy")
+    if text is None:
+        return default_policy(), [
+            finding(
+                "POL001",
+                "notice",
+                f"no release policy ({name}): the runbook's defaults apply (audit at most 30"
+                " days old, walk-forward above 60%, paper within 20% over at least 10 trades)",
+                file=shown(repo / POLICY_PATH),
+                hint=f"to change them, commit {POLICY_PATH} where {ref} points (in a pull"
+                " request: the base branch); `releasekit policy show` lists them",
+            )
+        ]
+    return parse_policy(text, shown_as=name), []
 
 
 def _release_version(text: str | None) -> Version | None:
@@ -378,7 +413,12 @@ def evaluate(args: argparse.Namespace) -> Report:
         raise InputError(
             f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
         )
-    policy, notices = load_policy(repo)
+    # getattr: an in-process caller may build its Namespace without parser()'s defaults.
+    policy_ref: str | None = getattr(args, "policy_ref", None)
+    if policy_ref is None:
+        policy, notices = load_policy(repo)
+    else:
+        policy, notices = load_policy_at_ref(repo, policy_ref)
     release = release_info(repo, args.version, args.release_date)
     sources, bad_names = _invalid_stems(discover(repo, policy))
     selected, selection_findings, selection = _select(args, repo, policy, sources)
