@@ -25,17 +25,26 @@ TOOL = "policy"
 POLICY_MAX_BYTES = 64 * 1024
 
 
+def defaults_notice(where: str, *, file: str, hint: str) -> Finding:
+    """POL001: no policy at ``where``, so the runbook's defaults apply."""
+    return finding(
+        "POL001",
+        "notice",
+        f"no release policy ({where}): the runbook's defaults apply (audit at most 30"
+        " days old, walk-forward above 60%, paper within 20% over at least 10 trades)",
+        file=file,
+        hint=hint,
+    )
+
+
 def load_policy(repo: Path) -> tuple[Policy, list[Finding]]:
     """The repository's policy, or the runbook defaults with a POL001 notice when it has none."""
     path = inside_repo(repo, POLICY_PATH, what="release policy")
     name = shown(path)
     if not path.exists() and not path.is_symlink():
         return default_policy(), [
-            finding(
-                "POL001",
-                "notice",
-                f"no release policy ({name}): the runbook's defaults apply (audit at most 30"
-                " days old, walk-forward above 60%, paper within 20% over at least 10 trades)",
+            defaults_notice(
+                name,
                 file=name,
                 hint="run `releasekit policy show` to see them; copy docs/templates/"
                 "release-policy.yml to change them",

@@ -35,7 +35,7 @@ from releasekit.cli.common import (
     usage_failure,
 )
 from releasekit.cli.loaders import VERSION_NAME, load_version_file, shown
-from releasekit.cli.policy import POLICY_MAX_BYTES, load_policy
+from releasekit.cli.policy import POLICY_MAX_BYTES, defaults_notice, load_policy
 from releasekit.core.audit import (
     TOOL,
     AuditInputs,
@@ -133,11 +133,8 @@ def load_policy_at_ref(repo: Path, ref: str) -> tuple[Policy, list[Finding]]:
     text = file_at(repo, ref, POLICY_PATH, max_bytes=POLICY_MAX_BYTES, what="release policy")
     if text is None:
         return default_policy(), [
-            finding(
-                "POL001",
-                "notice",
-                f"no release policy ({name}): the runbook's defaults apply (audit at most 30"
-                " days old, walk-forward above 60%, paper within 20% over at least 10 trades)",
+            defaults_notice(
+                name,
                 file=shown(repo / POLICY_PATH),
                 hint=f"to change them, commit {POLICY_PATH} where {ref} points (in a pull"
                 " request: the base branch); `releasekit policy show` lists them",
