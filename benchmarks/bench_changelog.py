@@ -32,10 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def generate(n: int) -> str:
     """A valid changelog with ``n`` releases, newest first, dated one day apart."""
+    # python-kacl insists on Keep a Changelog's stock introduction; with it every tool accepts
+    # the file, so all three are timed doing their complete job.
     lines = [
         "# Changelog",
         "",
-        "All notable changes.",
+        "All notable changes to this project will be documented in this file.",
+        "",
+        "The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.0.0/), "
+        "and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).",
         "",
         "## [Unreleased]",
         "",
