@@ -324,7 +324,10 @@ class Builders:
             "node_id": node_id("LA_", lid),
             "url": f"{self.api}/repos/{repo.full_name}/labels/{name}",
             "name": name,
-            "description": None,
+            # GitHub sends null for a label without a description, but the OpenAPI description
+            # of labels inside pull-request-simple (GET /commits/{sha}/pulls) says string: an
+            # empty one satisfies every schema that embeds a label.
+            "description": "",
             "color": "ededed",
             "default": False,
         }

@@ -25,6 +25,7 @@ from releasekit.core.github_facts import (
     ChangedFile,
     CheckConclusion,
     CheckRunOutput,
+    CommitPull,
     Login,
     Membership,
     Permission,
@@ -320,6 +321,30 @@ class FixturePort:
     def pr_number(self) -> int:
         """The number of the one pull request the fixture holds."""
         return self._pr.number
+
+    def commit_pulls(self, sha: Sha) -> list[CommitPull]:
+        """The fixture's pull request when ``sha`` is its head or merge commit, else none.
+
+        What ``GET .../commits/{sha}/pulls`` answers about the one pull request the fixture
+        holds (``releasekit evidence --fixture``): no new keys, the ``pull_request`` says it all.
+        """
+        self._tick()
+        pr = self._pr
+        if sha not in (pr.head_sha, pr.merge_commit_sha):
+            return []
+        return [
+            CommitPull(
+                number=pr.number,
+                title=pr.title,
+                author=pr.author,
+                state=pr.state,
+                merged=pr.merged,
+                merge_commit_sha=pr.merge_commit_sha,
+                base_ref=pr.base_ref,
+                head_ref=pr.head_ref,
+                head_sha=pr.head_sha,
+            )
+        ]
 
     def changed_files(self, number: int) -> list[ChangedFile]:
         """The fixture's changed files."""
