@@ -25,6 +25,7 @@ from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from releasekit.cli.bump_version import main
 from releasekit.core.bump import PART_CHOICES, BumpRequest, SourceFile, evaluate_bump
 from releasekit.core.changelog import SECTION_NAMES, parse_changelog

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.cli.bump_version import main
 from releasekit.cli.check_changelog import main as check_main
 from releasekit.core.bump import (

@@ -6,6 +6,7 @@ import datetime as dt
 import textwrap
 
 import pytest
+
 from releasekit.core.changelog import check_changelog, parse_changelog
 from releasekit.core.report import Finding
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from releasekit.adapters.actions import Runtime
 from releasekit.cli import main as releasekit_main
 from releasekit.cli.check_changelog import main

@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+
 from releasekit.core import doctor
 from releasekit.core.doctor import (
     FoundFile,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.adapters.github.interface import AccessDeniedError, RepositoryReadPort
 from releasekit.adapters.github.settings_fixture import SettingsFixturePort
 from releasekit.cli import doctor as cli

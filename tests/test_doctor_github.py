@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.pygithub import PyGithubPort, connect
 from releasekit.cli import doctor as cli

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import ReleasePort

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from releasekit.adapters.files import inside_repo, read_text, write_atomic
 from releasekit.cli.check_changelog import main as check_changelog
 from releasekit.errors import InputError

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import COMMENT_MARKER, GitHubPort
 from releasekit.adapters.github.pygithub import (

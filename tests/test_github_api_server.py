@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import github
 import pytest
 import requests
+
 from support.github_api import FakeGitHub, load_event
 from support.github_api.contract import load_contract
 

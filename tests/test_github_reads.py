@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import (
     ACTIONS_READ,

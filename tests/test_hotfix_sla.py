@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.deployments import ReleaseOpsPort, connect
 from releasekit.cli import hotfix_sla

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from releasekit.cli.init import main as init
 from releasekit.cli.policy import main as policy
 from releasekit.cli.release_check import main as release_check

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from releasekit.core.markdown import (
     _parsed_plain_text,
     links,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.adapters import oidc
 from releasekit.cli import self_ref
 from releasekit.errors import InfraError

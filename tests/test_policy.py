@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from releasekit.cli import main as releasekit_main
 from releasekit.cli.policy import main
 from releasekit.core.policy import (

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from releasekit.adapters.git import commit_parents, resolve_commit, show_prefix
 from releasekit.cli.verify_audit import main
 from releasekit.errors import InputError

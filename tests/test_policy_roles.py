@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from releasekit.cli.policy import main as policy_main
 from releasekit.core.policy import (
     POLICY_PATH,

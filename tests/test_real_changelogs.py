@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.adapters.files import read_text
 from releasekit.cli.check_changelog import main
 from releasekit.core.changelog import Changelog, check_changelog, parse_changelog

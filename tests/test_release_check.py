@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.cli.release_check import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"

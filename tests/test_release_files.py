@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from releasekit.core.changelog import parse_changelog
 from releasekit.core.release_check import evaluate_release_files, required_bump
 from releasekit.core.report import Report

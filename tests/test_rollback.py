@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.deployments import TASK, ReleaseOpsPort, connect
 from releasekit.cli import rollback as rollback_cli

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.commands import run_command

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from releasekit.core.rollout_plan import (
     DEFAULT_PLAN,
     RolloutPlan,

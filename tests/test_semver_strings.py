@@ -7,6 +7,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+
 from releasekit.core.changelog import check_changelog, parse_changelog
 from releasekit.core.versions import parse_version, version_key
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.fixture import FIXTURE_SCHEMA, FixturePort

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import GitHubPort
 from releasekit.adapters.github.pygithub import connect

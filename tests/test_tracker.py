@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.deployments import ReleaseOpsPort, connect
 from releasekit.cli import tracker as tracker_cli

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from releasekit import __version__
 from releasekit.cli import main as releasekit_main
 from releasekit.cli.verify_audit import main

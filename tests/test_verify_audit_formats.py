@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
 from releasekit.core.audit_formats import (
     UnitKind,
     parse_audit_log,

@@ -24,6 +24,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+
 from test_oidc import GOOD_REF, SHA, TokenService, claims_for, service
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -423,9 +423,7 @@ class _Context(OpsRun):
                 self.tick_tracker(plan, decision)
         data = decision_data(plan, decision, now)
         data["recorded"] = recorded is not None and (a.record or a.write_state)
-        data["deployed"] = bool(
-            a.deploy and decision.action == "promote" and not _has_error(extra)
-        )
+        data["deployed"] = bool(a.deploy and decision.action == "promote" and not _has_error(extra))
         data["state"] = state_to_json(after)
         report = Report(
             TOOL,
