@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from releasekit.cli.policy import main as policy_main
+from releasekit.core.globs import glob_regex
 from releasekit.core.policy import (
     POLICY_PATH,
     ROLE_NAMES,
@@ -18,7 +19,7 @@ from releasekit.core.policy import (
     parse_policy,
     policy_schema,
 )
-from releasekit.core.release_policy import glob_regex, matches_any
+from releasekit.core.release_policy import matches_any
 from releasekit.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -38,6 +38,7 @@ from releasekit.core.github_facts import (
     DeploymentEnvironment,
     RepositoryInfo,
 )
+from releasekit.core.globs import glob_body
 from releasekit.core.policy import POLICY_PATH, parse_policy
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Level, Report, finding
@@ -200,29 +201,6 @@ def parse_codeowners(text: str) -> Codeowners:
     return Codeowners(tuple(rules), tuple(skipped))
 
 
-def _glob(body: str) -> str:
-    """A CODEOWNERS glob as a regex body: ``*``/``?`` stay in one directory, ``**`` crosses."""
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif body[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif body[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(body[i]))
-            i += 1
-    return "".join(out)
-
-
 def pattern_matches(pattern: str, path: str) -> bool:
     """Whether a CODEOWNERS ``pattern`` applies to the file ``path`` (repository-relative).
 
@@ -239,7 +217,7 @@ def pattern_matches(pattern: str, path: str) -> bool:
     # last segment does not extend to what lies below a matching directory.
     below = dir_only or last == "**" or not any(c in last for c in "*?")
     start = "" if anchored else "(?:.*/)?"
-    regex = start + _glob(body)
+    regex = start + glob_body(body)
     if not dir_only and re.fullmatch(regex, path):
         return True
     return below and re.match(regex + "/", path) is not None

@@ -26,12 +26,11 @@ evidence (audit reports, the audit log, paper reports) need an auditor.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from releasekit.core.github_facts import ChangedFile, PullRequest
+from releasekit.core.globs import glob_regex
 from releasekit.core.policy import (
     POLICY_PATH,
     ROLE_NAMES,
@@ -104,30 +103,6 @@ class Classification:
     def audited(self) -> bool:
         """A strategy or model release: its audit evidence is checked (verify-audit)."""
         return self.release_type in ("strategy", "model")
-
-
-@lru_cache(maxsize=256)
-def glob_regex(glob: str) -> re.Pattern[str]:
-    """A path glob as a regex: ``**`` any depth, ``*`` and ``?`` within one path segment."""
-    out: list[str] = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 def matches_any(path: str, globs: Iterable[str]) -> bool:
