@@ -108,7 +108,16 @@ class YamlDoc:
 
 def parse_yaml(text: str, *, shown_as: str) -> YamlDoc:
     """Parse one YAML document strictly; any problem becomes an ``InputError`` with a line."""
-    loader = _StrictLoader(text)
+    try:
+        # The reader rejects control characters while it is constructed, before any parse.
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise InputError(
+            f"invalid YAML: character {exc.character!r} is not allowed in a YAML file",
+            file=shown_as,
+            line=text.count("\n", 0, exc.position) + 1,
+            hint="remove the control character (YAML allows tab, newline and printable text)",
+        ) from None
     loader.shown_as = shown_as
     try:
         root = loader.get_single_node()
