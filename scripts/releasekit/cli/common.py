@@ -26,7 +26,7 @@ from releasekit.errors import InputError, Problem, ReleasekitError
 FORMATS = ("text", "json", "markdown")
 # A date is "in the future" only once it is in the future everywhere on Earth: a developer in
 # Auckland may date a release with their local today while UTC is still on yesterday.
-_EARLIEST_TZ = dt.timezone(dt.timedelta(hours=14))
+EARLIEST_TZ = dt.timezone(dt.timedelta(hours=14))
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -51,7 +51,7 @@ def new_parser(prog: str, description: str) -> ArgumentParser:
 
 def today() -> dt.date:
     """The latest calendar date anywhere on Earth (UTC+14): "not in the future" is safe."""
-    return dt.datetime.now(_EARLIEST_TZ).date()
+    return dt.datetime.now(EARLIEST_TZ).date()
 
 
 def parse_date_arg(text: str, *, option: str) -> dt.date:

@@ -42,6 +42,7 @@ from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import GitHubPort, ReleasePort
 from releasekit.cli import check_changelog
 from releasekit.cli.common import (
+    EARLIEST_TZ,
     ArgumentParser,
     new_parser,
     run_gate,
@@ -50,8 +51,8 @@ from releasekit.cli.common import (
 )
 from releasekit.cli.hotfix_sla import git_tags, postmortem_files
 from releasekit.cli.loaders import CHANGELOG_NAME, load_changelog, shown
-from releasekit.cli.rollout import load_plan, parse_now, plan_from_text, utc_now
-from releasekit.cli.signoff_gate import audit_evidence
+from releasekit.cli.rollout import load_plan, parse_now, utc_now
+from releasekit.cli.signoff_gate import audit_evidence, policy_at_base
 from releasekit.core.evidence import (
     JSON_NAME,
     MARKDOWN_NAME,
@@ -69,9 +70,9 @@ from releasekit.core.evidence import (
     render_bundle_markdown,
     render_details,
 )
-from releasekit.core.github_facts import CommitPull, PullRequest, Sha
+from releasekit.core.github_facts import CommitPull, Sha
 from releasekit.core.hotfix import Postmortem, Tag, hotfix_debt, is_hotfix_tag
-from releasekit.core.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.policy import Policy
 from releasekit.core.release_policy import classify, touched_paths
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout import parse_time
@@ -81,8 +82,6 @@ from releasekit.errors import InfraError, InputError
 
 GIT_TIMEOUT = 60.0
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-# A date is "in the future" only once it is in the future everywhere on Earth (cli.common).
-_EARLIEST_TZ = dt.timezone(dt.timedelta(hours=14))
 # At most this many locally changed files are named in EVD004's message.
 _SHOWN_CHANGES = 5
 
@@ -393,20 +392,12 @@ def _default_factory(env: Mapping[str, str], runtime: Runtime) -> ReleasePort:
     return connect(env, runtime=runtime)
 
 
-def _policy_at_base(port: EvidencePort, pr: PullRequest) -> tuple[Policy, bool, str | None]:
-    """The policy of the base **commit** (as signoff-gate reads it), and its text for the plan."""
-    text = port.file_at(POLICY_PATH, pr.base_sha)
-    if text is None:
-        return default_policy(), False, None
-    return parse_policy(text, shown_as=f"{POLICY_PATH} (base {pr.base_sha[:7]})"), True, text
-
-
 # -- the gate ----------------------------------------------------------------------------------
 
 
 def _changelog(repo: Path, tag: ReleaseTag, now: dt.datetime) -> Report:
     """check-changelog ``--tag``, in-process, with its own options (its verdict is its own)."""
-    as_of = now.astimezone(_EARLIEST_TZ).date().isoformat()
+    as_of = now.astimezone(EARLIEST_TZ).date().isoformat()
     args = check_changelog.parser().parse_args(
         ["--repo", str(repo), "--tag", tag.name, "--as-of", as_of]
     )
@@ -467,7 +458,7 @@ def evaluate(
         raise InfraError(f"GitHub sent the head SHA {pr.head_sha!r}, not a commit SHA")
     files = tuple(port.changed_files(pr.number))
     reviews = tuple(port.reviews(pr.number))
-    policy, found, policy_text = _policy_at_base(port, pr)
+    policy, found = policy_at_base(port, pr)
     cls = classify(pr, files, policy)
     # verify-audit for what the pull request changed, with the base commit's policy, on the
     # checked-out tag: the tree that ships (signoff-gate's own selection).
@@ -489,7 +480,7 @@ def evaluate(
         ),
         port,
     )
-    plan = plan_from_text(policy_text or "", f"{POLICY_PATH} (base {pr.base_sha[:7]})")
+    plan = policy.rollout  # the base commit's hotfix deadlines, like every other rule here
     inputs = dataclasses.replace(
         inputs,
         pull_request=pr,

@@ -461,7 +461,7 @@ class _Run:
     report: Report | None = None
 
 
-def _policy_at_base(port: GitHubPort, pr: PullRequest) -> tuple[Policy, bool]:
+def policy_at_base(port: GitHubPort, pr: PullRequest) -> tuple[Policy, bool]:
     """The policy of the base **commit**: a push to the base branch mid-run cannot swap it."""
     text = port.file_at(POLICY_PATH, pr.base_sha)
     if text is None:
@@ -500,7 +500,7 @@ def evaluate(
     run.head_sha = pr.head_sha
     files = tuple(port.changed_files(number))
     reviews = tuple(port.reviews(number))
-    policy, found = _policy_at_base(port, pr)
+    policy, found = policy_at_base(port, pr)
     cls = classify(pr, files, policy)
     evidence = gather_evidence(
         args,
