@@ -22,6 +22,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from releasekit.adapters.commands import child_env
 from releasekit.adapters.files import decode_text
 from releasekit.errors import InfraError, InputError
 
@@ -57,17 +58,18 @@ def check_ref(ref: str, *, option: str = "--changed-since") -> str:
     return ref
 
 
-def _run(
-    repo: Path, args: list[str], *, timeout: float, what: str
+def run_git(
+    repo: Path, args: list[str], *, timeout: float = TIMEOUT_SECONDS, what: str = "command"
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C repo ARGS`` and return the finished process, whatever its exit code.
 
     Only the ways git cannot run at all raise (``InfraError``); interpreting a non-zero exit
     is the caller's business, because "unknown ref" means different things to different
-    callers.
+    callers. git gets no prompt, the C locale, and none of GitHub's or the runner's
+    credentials in its environment (``adapters.commands.child_env``).
     """
     cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"}
+    env = child_env({**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"})
     try:
         # An argument list, never a shell: every ref was checked by check_ref, every path
         # and option is our own constant.
@@ -100,7 +102,7 @@ def changed_files(repo: Path, ref: str, *, timeout: float = TIMEOUT_SECONDS) -> 
     """
     check_ref(ref)
     args = ["diff", "--name-only", "--relative", "-z", f"{ref}...HEAD", "--"]
-    proc = _run(repo, args, timeout=timeout, what="diff")
+    proc = run_git(repo, args, timeout=timeout, what="diff")
     if proc.returncode != 0:
         raise _classify(_message(proc), ref, repo)
     names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -133,7 +135,7 @@ def show_prefix(repo: Path, *, timeout: float = TIMEOUT_SECONDS) -> str | None:
     ``git rev-parse --show-prefix``; any failure to answer means "not a git checkout" to the
     caller, which reports that as a finding rather than an error.
     """
-    proc = _run(repo, ["rev-parse", "--show-prefix"], timeout=timeout, what="rev-parse")
+    proc = run_git(repo, ["rev-parse", "--show-prefix"], timeout=timeout, what="rev-parse")
     if proc.returncode != 0:
         return None
     return proc.stdout.decode("utf-8", "surrogateescape").strip()
@@ -150,7 +152,7 @@ def resolve_commit(
     """
     check_ref(rev, option=option)
     args = ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]
-    proc = _run(repo, args, timeout=timeout, what="rev-parse")
+    proc = run_git(repo, args, timeout=timeout, what="rev-parse")
     sha = proc.stdout.decode("ascii", "replace").strip()
     if proc.returncode != 0 or not _SHA_RE.fullmatch(sha):
         return None
@@ -167,7 +169,7 @@ def commit_parents(
     counts: a line "parent <sha>" in the commit *message* is text, not a parent.
     """
     check_ref(rev, option=option)
-    proc = _run(repo, ["cat-file", "commit", rev], timeout=timeout, what="cat-file")
+    proc = run_git(repo, ["cat-file", "commit", rev], timeout=timeout, what="cat-file")
     if proc.returncode != 0:
         return None
     header = proc.stdout.decode("utf-8", "replace").split("\n\n", 1)[0]
@@ -208,7 +210,7 @@ def file_at(
         # A programming error rather than user input (callers pass constants), but a path
         # that leaves the repository must never reach git either way.
         raise InputError(f"{what} path {path!r} leaves the repository")
-    probe = _run(repo, ["rev-parse", "--is-inside-work-tree"], timeout=timeout, what="rev-parse")
+    probe = run_git(repo, ["rev-parse", "--is-inside-work-tree"], timeout=timeout, what="rev-parse")
     if probe.returncode != 0:
         raise InputError(
             f"{repo} is not inside a git repository, so {option} {ref} cannot be read",
@@ -222,7 +224,7 @@ def file_at(
             hint=_FETCH_COMMIT_HINT,
         )
     posix = rel.as_posix()
-    listing = _run(
+    listing = run_git(
         repo, ["ls-tree", "-z", "--long", commit, "--", posix], timeout=timeout, what="ls-tree"
     )
     if listing.returncode != 0:
@@ -247,7 +249,7 @@ def file_at(
             file=posix,
             hint=f"this is not a plausible {what}; check the path",
         )
-    blob = _run(repo, ["cat-file", "blob", obj], timeout=timeout, what="cat-file")
+    blob = run_git(repo, ["cat-file", "blob", obj], timeout=timeout, what="cat-file")
     if blob.returncode != 0 or len(blob.stdout) > max_bytes:
         raise InfraError(
             f"git cat-file could not read {shown}: {_message(blob) or 'no message'}",

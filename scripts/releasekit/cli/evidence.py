@@ -35,9 +35,8 @@ from typing import Protocol, TextIO
 
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
-from releasekit.adapters.commands import child_env
 from releasekit.adapters.files import DEFAULT_MAX_BYTES, inside_repo, write_atomic
-from releasekit.adapters.git import resolve_commit, show_prefix
+from releasekit.adapters.git import resolve_commit, run_git, show_prefix
 from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import GitHubPort, ReleasePort
 from releasekit.cli import check_changelog
@@ -157,22 +156,8 @@ def release_tag(given: str | None, env: Mapping[str, str]) -> ReleaseTag:
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    # NOTE: belongs in adapters/git.py (owned elsewhere): status, ls-tree/cat-file as bytes and
-    # commit times are not there yet. Same safety: an argument list (never a shell), a timeout,
-    # no prompt, the C locale, and no credentials in git's environment.
-    env = child_env({**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"})
-    cmd = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
-    try:
-        # Every argument is our own constant, a validated tag or SHA, or a path from the policy.
-        return subprocess.run(cmd, capture_output=True, timeout=GIT_TIMEOUT, check=False, env=env)
-    except FileNotFoundError:
-        raise InfraError(
-            "git is not installed on this runner", hint="use a runner image with git"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise InfraError(f"git did not answer within {GIT_TIMEOUT:.0f} s", hint="rerun") from None
-    except OSError as exc:
-        raise InfraError(f"cannot run git: {exc.strerror}") from None
+    # Every argument is our own constant, a validated tag or SHA, or a path from the policy.
+    return run_git(repo, list(args), timeout=GIT_TIMEOUT, what=args[0])
 
 
 def tag_commit(repo: Path, tag: ReleaseTag) -> str:
