@@ -101,24 +101,14 @@ def connect(env: Mapping[str, str], *, runtime: Runtime, **options: Any) -> Rele
     ``options`` are ``pygithub.connect``'s (``sleep``, ``clock``, ``max_wait``,
     ``seconds_between_writes``, ``timeout``, ``log``).
     """
-    return ReleaseOpsPort.adopt(pygithub.connect(env, runtime=runtime, **options))
+    port = pygithub.connect(env, runtime=runtime, port_class=ReleaseOpsPort, **options)
+    if not isinstance(port, ReleaseOpsPort):  # connect builds the class it is given
+        raise TypeError(f"expected ReleaseOpsPort, got {type(port).__name__}")
+    return port
 
 
 class ReleaseOpsPort(PyGithubPort):
     """``PyGithubPort`` plus deployments, statuses, issues and tags (see the module docstring)."""
-
-    @classmethod
-    def adopt(cls, port: PyGithubPort) -> ReleaseOpsPort:
-        """This port type over ``port``'s client, retry policy and identity.
-
-        # NOTE: ``pygithub.connect`` is the one place that validates the API URL (https only,
-        # threat 22), reads and masks the token (threat 18) and configures PyGithub
-        # (retry=None, lazy=True); taking its finished port keeps that in one place instead of
-        # copying it. The subclass adds no state of its own.
-        """
-        adopted = cls.__new__(cls)
-        adopted.__dict__.update(vars(port))
-        return adopted
 
     # -- deployments ------------------------------------------------------------------------
 

@@ -144,6 +144,7 @@ def connect(
     seconds_between_writes: float | None = WRITE_SPACING,
     timeout: int = REQUEST_TIMEOUT,
     log: TextIO | None = None,
+    port_class: type[PyGithubPort] | None = None,
 ) -> PyGithubPort:
     """A port to the repository named by ``GITHUB_REPOSITORY``, authenticated from ``env``.
 
@@ -158,6 +159,8 @@ def connect(
     * ``sleep``/``clock`` drive retries (tests inject them); ``max_wait`` bounds the total
       wait (default ``RELEASEKIT_GITHUB_MAX_WAIT`` or 300 s); ``seconds_between_writes`` is
       GitHub's one second between writes (None in tests).
+    * ``port_class``: a subclass of ``PyGithubPort`` with more operations (the release
+      operations' ``ReleaseOpsPort``), built here so URL, token and retries are set up once.
 
     Raises ``InputError`` (exit 2) for a missing token or a bad repository or URL.
     """
@@ -205,7 +208,8 @@ def connect(
         api_version=API_VERSION,
     )
     policy = RetryPolicy(sleep=sleep, clock=clock, max_wait=bound, notify=note)
-    return PyGithubPort(
+    cls = PyGithubPort if port_class is None else port_class
+    return cls(
         client,
         repository,
         policy=policy,
