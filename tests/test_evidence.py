@@ -30,23 +30,12 @@ from releasekit.adapters.github.pygithub import PyGithubPort, connect
 from releasekit.cli.evidence import main
 from releasekit.core.evidence import parse_release_tag
 from releasekit.core.policy import POLICY_PATH
+from support.desk import DEMO, EXAMPLE, REPO, SIGNED, STRATEGY_FILES, add_desk
 from support.github_api import FakeGitHub
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "trading-desk"
-DEMO = json.loads((EXAMPLE / ".releasekit" / "signoff-fixture.json").read_text())
 BASE_POLICY: str = DEMO["contents"][DEMO["pull_request"]["base_sha"]][POLICY_PATH]
-REPO = "acme/desk"
 TOKEN = "ghs_evidenceTESTtoken00000000000000000"
 NOW = "2024-01-16T12:00:00Z"
-STRATEGY_FILES = (
-    "CHANGELOG.md",
-    "version.yaml",
-    "strategies/pine_v6/ict_qm.pine",
-    "docs/audits/ict_qm_audit.md",
-    "docs/paper/ict_qm_paper.md",
-)
-SIGNED = (("bob-dev", "APPROVED"), ("m-okafor", "APPROVED"), ("alice-founder", "APPROVED"))
 
 
 def git(repo: Path, *args: str, when: str = "2024-01-15T09:00:00Z") -> str:
@@ -117,15 +106,7 @@ def desk(
 @pytest.fixture
 def api(github_api: FakeGitHub) -> FakeGitHub:
     """The fake with the repository and its collaborators seeded."""
-    github_api.add_repo(REPO)
-    for login, perm in {
-        "bob-dev": "write",
-        "dana-quant": "write",
-        "m-okafor": "read",
-        "alice-founder": "admin",
-    }.items():
-        github_api.set_collaborator(REPO, login, perm)
-    return github_api
+    return add_desk(github_api)
 
 
 def seed(
