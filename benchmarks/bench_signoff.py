@@ -41,7 +41,7 @@ from releasekit.adapters.actions import Runtime  # noqa: E402 - after the path s
 from releasekit.adapters.github.interface import GitHubPort  # noqa: E402
 from releasekit.adapters.github.pygithub import connect  # noqa: E402
 from releasekit.cli.signoff_gate import main  # noqa: E402
-from releasekit.core.policy import POLICY_PATH  # noqa: E402
+from releasekit.core.signoff.policy import POLICY_PATH  # noqa: E402
 from support.github_api import FakeGitHub  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "trading-desk"

@@ -27,11 +27,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from releasekit.cli.bump_version import main
-from releasekit.core.bump import PART_CHOICES, BumpRequest, SourceFile, evaluate_bump
-from releasekit.core.changelog import SECTION_NAMES, parse_changelog
-from releasekit.core.release_check import evaluate_release_files
-from releasekit.core.version_file import parse_version_file
-from releasekit.core.versions import (
+from releasekit.core.versioning.bump import PART_CHOICES, BumpRequest, SourceFile, evaluate_bump
+from releasekit.core.versioning.changelog import SECTION_NAMES, parse_changelog
+from releasekit.core.versioning.release_rules import evaluate_release_files
+from releasekit.core.versioning.version_file import parse_version_file
+from releasekit.core.versioning.versions import (
     Version,
     bump_kind,
     is_hotfix,

@@ -12,7 +12,7 @@ import pytest
 
 from releasekit.cli.bump_version import main
 from releasekit.cli.check_changelog import main as check_main
-from releasekit.core.bump import (
+from releasekit.core.versioning.bump import (
     BumpRequest,
     bump_changelog,
     bump_version_file,
@@ -22,9 +22,9 @@ from releasekit.core.bump import (
     set_strategy_version,
     unified_diff,
 )
-from releasekit.core.changelog import parse_changelog
-from releasekit.core.version_file import parse_version_file
-from releasekit.core.versions import parse_version
+from releasekit.core.versioning.changelog import parse_changelog
+from releasekit.core.versioning.version_file import parse_version_file
+from releasekit.core.versioning.versions import parse_version
 
 DATE = "2024-02-01"
 GH = "https://github.com/desk/trading"

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from releasekit.core.changelog import check_changelog, parse_changelog
 from releasekit.core.report import Finding
+from releasekit.core.versioning.changelog import check_changelog, parse_changelog
 
 AS_OF = dt.date(2026, 11, 25)
 

@@ -12,16 +12,6 @@ from typing import Any
 
 import pytest
 
-from releasekit.core import doctor
-from releasekit.core.doctor import (
-    FoundFile,
-    SettingsFacts,
-    Unreadable,
-    environment_names,
-    evaluate,
-    parse_codeowners,
-    pattern_matches,
-)
 from releasekit.core.github_facts import (
     ActionsPermissions,
     BranchProtection,
@@ -30,6 +20,16 @@ from releasekit.core.github_facts import (
     EnvironmentReviewer,
     RepositoryInfo,
     RequiredCheck,
+)
+from releasekit.core.repo import doctor
+from releasekit.core.repo.doctor import (
+    FoundFile,
+    SettingsFacts,
+    Unreadable,
+    environment_names,
+    evaluate,
+    parse_codeowners,
+    pattern_matches,
 )
 from releasekit.core.report import Report
 from releasekit.errors import Problem

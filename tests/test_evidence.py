@@ -28,8 +28,8 @@ from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import ReleasePort
 from releasekit.adapters.github.pygithub import PyGithubPort, connect
 from releasekit.cli.evidence import main
-from releasekit.core.evidence import parse_release_tag
-from releasekit.core.policy import POLICY_PATH
+from releasekit.core.signoff.evidence import parse_release_tag
+from releasekit.core.signoff.policy import POLICY_PATH
 from support.desk import DEMO, EXAMPLE, REPO, SIGNED, STRATEGY_FILES, add_desk
 from support.github_api import FakeGitHub
 

@@ -16,7 +16,7 @@ import yaml
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.deployments import ReleaseOpsPort, connect
 from releasekit.cli import hotfix_sla
-from releasekit.core.hotfix import (
+from releasekit.core.rollout.hotfix import (
     DEBT_LABEL,
     Postmortem,
     Tag,

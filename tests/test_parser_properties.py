@@ -14,17 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from releasekit.core.audit_formats import (
+from releasekit.core.audit.formats import (
     parse_audit_log,
     parse_audit_report,
     parse_header,
     parse_paper_report,
 )
-from releasekit.core.audit_junit import parse_junit
-from releasekit.core.changelog import check_changelog, parse_changelog
-from releasekit.core.policy import parse_policy
-from releasekit.core.rollout import parse_metrics, parse_state
-from releasekit.core.version_file import check_version_file, parse_version_file
+from releasekit.core.audit.junit import parse_junit
+from releasekit.core.rollout.controller import parse_metrics, parse_state
+from releasekit.core.signoff.policy import parse_policy
+from releasekit.core.versioning.changelog import check_changelog, parse_changelog
+from releasekit.core.versioning.version_file import check_version_file, parse_version_file
 from releasekit.errors import InputError
 
 # Text that looks like the files these parsers read: their keywords and punctuation mixed

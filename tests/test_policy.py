@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from releasekit.cli import main as releasekit_main
 from releasekit.cli.policy import main
-from releasekit.core.policy import (
+from releasekit.core.signoff.policy import (
     POLICY_PATH,
     Paths,
     Thresholds,

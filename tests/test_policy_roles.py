@@ -9,7 +9,7 @@ import pytest
 
 from releasekit.cli.policy import main as policy_main
 from releasekit.core.globs import glob_regex
-from releasekit.core.policy import (
+from releasekit.core.signoff.policy import (
     POLICY_PATH,
     ROLE_NAMES,
     TYPE_ORDER,
@@ -19,7 +19,7 @@ from releasekit.core.policy import (
     parse_policy,
     policy_schema,
 )
-from releasekit.core.release_policy import matches_any
+from releasekit.core.signoff.release_types import matches_any
 from releasekit.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import pytest
 
 from releasekit.adapters.files import read_text
 from releasekit.cli.check_changelog import main
-from releasekit.core.changelog import Changelog, check_changelog, parse_changelog
+from releasekit.core.versioning.changelog import Changelog, check_changelog, parse_changelog
 
 CORPUS = Path(__file__).parent / "fixtures" / "changelogs" / "real"
 MANIFEST: list[dict[str, Any]] = json.loads((CORPUS / "manifest.json").read_text())

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from releasekit.core.changelog import parse_changelog
-from releasekit.core.release_check import evaluate_release_files, required_bump
 from releasekit.core.report import Report
-from releasekit.core.version_file import check_version_file, parse_version_file
-from releasekit.core.versions import (
+from releasekit.core.versioning.changelog import parse_changelog
+from releasekit.core.versioning.release_rules import evaluate_release_files, required_bump
+from releasekit.core.versioning.version_file import check_version_file, parse_version_file
+from releasekit.core.versioning.versions import (
     bump_kind,
     is_production,
     next_version,

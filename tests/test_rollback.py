@@ -20,7 +20,8 @@ import yaml
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.deployments import TASK, ReleaseOpsPort, connect
 from releasekit.cli import rollback as rollback_cli
-from releasekit.core.rollback import (
+from releasekit.core.rollout.controller import Event, encode_event
+from releasekit.core.rollout.rollback import (
     INCIDENT_TEMPLATE,
     Deployed,
     check_reason,
@@ -28,7 +29,6 @@ from releasekit.core.rollback import (
     stable_target,
     verify_output_names,
 )
-from releasekit.core.rollout import Event, encode_event
 from releasekit.errors import InputError
 from support.github_api import FakeGitHub
 

@@ -26,7 +26,7 @@ from releasekit.adapters.github.deployments import TASK, ReleaseOpsPort, connect
 from releasekit.cli import rollout as rollout_cli
 from releasekit.core.render import render_markdown
 from releasekit.core.report import Report
-from releasekit.core.rollout import (
+from releasekit.core.rollout.controller import (
     Decision,
     Event,
     Metrics,
@@ -40,7 +40,7 @@ from releasekit.core.rollout import (
     state_from_events,
     state_to_json,
 )
-from releasekit.core.rollout_plan import DEFAULT_PLAN
+from releasekit.core.rollout.plan import DEFAULT_PLAN
 from releasekit.errors import InputError
 from support.github_api import FakeGitHub
 

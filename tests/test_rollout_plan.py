@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from releasekit.core.rollout_plan import (
+from releasekit.core.rollout.plan import (
     DEFAULT_PLAN,
     RolloutPlan,
     expand_template,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.core.changelog import check_changelog, parse_changelog
-from releasekit.core.versions import parse_version, version_key
+from releasekit.core.versioning.changelog import check_changelog, parse_changelog
+from releasekit.core.versioning.versions import parse_version, version_key
 
 FIXTURES = Path(__file__).parent / "fixtures" / "semver"
 

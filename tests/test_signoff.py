@@ -25,10 +25,8 @@ from releasekit.adapters.github.interface import GitHubPort
 from releasekit.cli import main as releasekit_main
 from releasekit.cli.signoff_gate import main
 from releasekit.core.github_facts import Login, Membership, Permission
-from releasekit.core.policy import POLICY_PATH, default_policy, parse_policy
-from releasekit.core.release_policy import classify
 from releasekit.core.report import Report
-from releasekit.core.signoff import (
+from releasekit.core.signoff.decision import (
     Evidence,
     SignoffInputs,
     decide,
@@ -36,6 +34,8 @@ from releasekit.core.signoff import (
     latest_decisions,
     render_details,
 )
+from releasekit.core.signoff.policy import POLICY_PATH, default_policy, parse_policy
+from releasekit.core.signoff.release_types import classify
 from releasekit.errors import InfraError
 
 ROOT = Path(__file__).resolve().parents[1]

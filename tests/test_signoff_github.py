@@ -24,7 +24,7 @@ from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import GitHubPort
 from releasekit.adapters.github.pygithub import connect
 from releasekit.cli.signoff_gate import main
-from releasekit.core.policy import POLICY_PATH
+from releasekit.core.signoff.policy import POLICY_PATH
 from support.desk import DEMO, EXAMPLE, REPO, SIGNED, STRATEGY_FILES, add_desk
 from support.github_api import FakeGitHub, PullFile, load_event
 

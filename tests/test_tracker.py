@@ -13,8 +13,8 @@ import pytest
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.deployments import ReleaseOpsPort, connect
 from releasekit.cli import tracker as tracker_cli
-from releasekit.core.rollout_plan import DEFAULT_PLAN
-from releasekit.core.tracker import (
+from releasekit.core.rollout.plan import DEFAULT_PLAN
+from releasekit.core.rollout.tracker import (
     ITEMS,
     Evidence,
     evidence_for_promotion,

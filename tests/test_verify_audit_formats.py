@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from releasekit.core.audit_formats import (
+from releasekit.core.audit.formats import (
     UnitKind,
     parse_audit_log,
     parse_audit_report,
@@ -18,7 +18,7 @@ from releasekit.core.audit_formats import (
     parse_period,
     valid_name,
 )
-from releasekit.core.versions import parse_version
+from releasekit.core.versioning.versions import parse_version
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "docs" / "templates"

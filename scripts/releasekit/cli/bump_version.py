@@ -24,7 +24,8 @@ from releasekit.cli.common import (
     usage_failure,
 )
 from releasekit.cli.loaders import CHANGELOG_NAME, VERSION_NAME, shown
-from releasekit.core.bump import (
+from releasekit.core.report import Report
+from releasekit.core.versioning.bump import (
     PART_CHOICES,
     STRATEGIES_DIR,
     STRATEGY_SUFFIX,
@@ -36,7 +37,6 @@ from releasekit.core.bump import (
     read_strategy_header,
     validate_identifier,
 )
-from releasekit.core.report import Report
 from releasekit.errors import InputError
 
 

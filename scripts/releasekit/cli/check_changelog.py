@@ -24,9 +24,9 @@ from releasekit.cli.common import (
     usage_failure,
 )
 from releasekit.cli.loaders import CHANGELOG_NAME, VERSION_NAME, load_changelog, load_version_file
-from releasekit.core.release_check import evaluate_release_files
 from releasekit.core.report import Report
-from releasekit.core.versions import parse_version
+from releasekit.core.versioning.release_rules import evaluate_release_files
+from releasekit.core.versioning.versions import parse_version
 from releasekit.errors import InputError
 
 TOOL = "check-changelog"

@@ -18,10 +18,10 @@ from typing import Protocol, TextIO, TypeVar
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import AccessDeniedError, RepositoryReadPort
 from releasekit.cli.common import ArgumentParser, new_parser, run_gate, usage_failure
-from releasekit.core import doctor
-from releasekit.core.doctor import FoundFile, SettingsFacts, Unreadable
-from releasekit.core.policy import POLICY_PATH
+from releasekit.core.repo import doctor
+from releasekit.core.repo.doctor import FoundFile, SettingsFacts, Unreadable
 from releasekit.core.report import Report
+from releasekit.core.signoff.policy import POLICY_PATH
 from releasekit.errors import InputError, Problem
 
 TOOL = doctor.TOOL

@@ -52,7 +52,13 @@ from releasekit.cli.hotfix_sla import git_tags, postmortem_files
 from releasekit.cli.loaders import CHANGELOG_NAME, load_changelog, shown
 from releasekit.cli.rollout import load_plan, parse_now, utc_now
 from releasekit.cli.signoff_gate import audit_evidence, policy_at_base
-from releasekit.core.evidence import (
+from releasekit.core.github_facts import CommitPull, Sha
+from releasekit.core.report import Finding, Report, finding
+from releasekit.core.rollout.controller import parse_time
+from releasekit.core.rollout.hotfix import Postmortem, Tag, hotfix_debt, is_hotfix_tag
+from releasekit.core.rollout.plan import RolloutPlan
+from releasekit.core.signoff.decision import Evidence, SignoffInputs, evaluate_signoff
+from releasekit.core.signoff.evidence import (
     JSON_NAME,
     MARKDOWN_NAME,
     TOOL,
@@ -69,14 +75,8 @@ from releasekit.core.evidence import (
     render_bundle_markdown,
     render_details,
 )
-from releasekit.core.github_facts import CommitPull, Sha
-from releasekit.core.hotfix import Postmortem, Tag, hotfix_debt, is_hotfix_tag
-from releasekit.core.policy import Policy
-from releasekit.core.release_policy import classify, touched_paths
-from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollout import parse_time
-from releasekit.core.rollout_plan import RolloutPlan
-from releasekit.core.signoff import Evidence, SignoffInputs, evaluate_signoff
+from releasekit.core.signoff.policy import Policy
+from releasekit.core.signoff.release_types import classify, touched_paths
 from releasekit.errors import InfraError, InputError
 
 GIT_TIMEOUT = 60.0

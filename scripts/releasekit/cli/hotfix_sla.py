@@ -38,7 +38,9 @@ from releasekit.cli.rollout import (
     run_url,
     utc_now,
 )
-from releasekit.core.hotfix import (
+from releasekit.core.report import Finding, Report, finding
+from releasekit.core.rollout.controller import iso, parse_time
+from releasekit.core.rollout.hotfix import (
     DEBT_LABEL,
     DEBT_MARKER,
     Postmortem,
@@ -48,9 +50,7 @@ from releasekit.core.hotfix import (
     is_hotfix_tag,
     names_version,
 )
-from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollout import iso, parse_time
-from releasekit.core.rollout_plan import HotfixRules
+from releasekit.core.rollout.plan import HotfixRules
 from releasekit.errors import InfraError, InputError
 
 TOOL = "hotfix-sla"

@@ -24,14 +24,14 @@ from releasekit.cli.common import (
     usage_failure,
 )
 from releasekit.cli.loaders import shown
-from releasekit.core.report import Finding, Report, finding
-from releasekit.core.scaffold import (
+from releasekit.core.repo.scaffold import (
     ScaffoldOptions,
     placeholder_findings,
     plan_files,
     validate_options,
 )
-from releasekit.core.versions import parse_version
+from releasekit.core.report import Finding, Report, finding
+from releasekit.core.versioning.versions import parse_version
 from releasekit.errors import InputError
 
 TOOL = "init"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from releasekit.adapters.files import display_path, read_text
-from releasekit.core.changelog import Changelog, parse_changelog
-from releasekit.core.version_file import VersionFile, parse_version_file
+from releasekit.core.versioning.changelog import Changelog, parse_changelog
+from releasekit.core.versioning.version_file import VersionFile, parse_version_file
 
 CHANGELOG_NAME = "CHANGELOG.md"
 VERSION_NAME = "version.yaml"

@@ -55,7 +55,9 @@ from releasekit.cli.rollout import (
     utc_now,
 )
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollback import (
+from releasekit.core.rollout.controller import Event, iso, parse_metrics
+from releasekit.core.rollout.plan import RolloutPlan, expand_template
+from releasekit.core.rollout.rollback import (
     INCIDENT_LABEL,
     INCIDENT_MARKER,
     RUNBOOK_PATH,
@@ -78,8 +80,6 @@ from releasekit.core.rollback import (
     verify_output_names,
     version_of,
 )
-from releasekit.core.rollout import Event, iso, parse_metrics
-from releasekit.core.rollout_plan import RolloutPlan, expand_template
 from releasekit.errors import InfraError, InputError
 
 TOOL = "rollback"

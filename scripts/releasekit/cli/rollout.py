@@ -35,8 +35,7 @@ from releasekit.adapters.github.deployments import DeploymentState, ReleaseOpsPo
 from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
 from releasekit.cli.loaders import shown
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollback import Deployed, check_reason, check_tag
-from releasekit.core.rollout import (
+from releasekit.core.rollout.controller import (
     Decision,
     Event,
     EventKind,
@@ -55,13 +54,14 @@ from releasekit.core.rollout import (
     state_from_events,
     state_to_json,
 )
-from releasekit.core.rollout_plan import (
+from releasekit.core.rollout.plan import (
     RolloutPlan,
     Stage,
     expand_template,
     parse_rollout_section,
 )
-from releasekit.core.tracker import (
+from releasekit.core.rollout.rollback import Deployed, check_reason, check_tag
+from releasekit.core.rollout.tracker import (
     TRACKER_LABEL,
     TRACKER_MARKER,
     evidence_for_promotion,

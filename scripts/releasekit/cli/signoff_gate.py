@@ -51,14 +51,12 @@ from releasekit.cli.verify_audit import (
     load_unit,
     release_info,
 )
-from releasekit.core.audit import AuditInputs, UnitInput, evaluate_audit
-from releasekit.core.audit_formats import PaperReport, parse_audit_log, percent_text, valid_name
-from releasekit.core.audit_junit import parse_junit
+from releasekit.core.audit.formats import PaperReport, parse_audit_log, percent_text, valid_name
+from releasekit.core.audit.junit import parse_junit
+from releasekit.core.audit.rules import AuditInputs, UnitInput, evaluate_audit
 from releasekit.core.github_facts import PullRequest
-from releasekit.core.policy import POLICY_PATH, Policy, default_policy, parse_policy
-from releasekit.core.release_policy import Classification, classify, touched_paths
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.signoff import (
+from releasekit.core.signoff.decision import (
     CHECK_NAME,
     TOOL,
     Evidence,
@@ -69,6 +67,8 @@ from releasekit.core.signoff import (
     render_details,
     render_explain,
 )
+from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.signoff.release_types import Classification, classify, touched_paths
 from releasekit.errors import InfraError, InputError, ReleasekitError
 
 # A webhook payload is at most 25 MB (GitHub drops larger ones); ours are far smaller.

@@ -31,8 +31,8 @@ from releasekit.cli.rollout import (
     utc_now,
 )
 from releasekit.core.report import Report
-from releasekit.core.rollback import check_tag
-from releasekit.core.tracker import (
+from releasekit.core.rollout.rollback import check_tag
+from releasekit.core.rollout.tracker import (
     ITEMS,
     TRACKER_LABEL,
     TRACKER_MARKER,

@@ -36,15 +36,7 @@ from releasekit.cli.common import (
 )
 from releasekit.cli.loaders import VERSION_NAME, load_version_file, shown
 from releasekit.cli.policy import POLICY_MAX_BYTES, defaults_notice, load_policy
-from releasekit.core.audit import (
-    TOOL,
-    AuditInputs,
-    ReleaseInfo,
-    UnitInput,
-    evaluate_audit,
-    render_details,
-)
-from releasekit.core.audit_formats import (
+from releasekit.core.audit.formats import (
     UnitKind,
     parse_audit_log,
     parse_audit_report,
@@ -52,10 +44,18 @@ from releasekit.core.audit_formats import (
     parse_paper_report,
     valid_name,
 )
-from releasekit.core.audit_junit import parse_junit
-from releasekit.core.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.audit.junit import parse_junit
+from releasekit.core.audit.rules import (
+    TOOL,
+    AuditInputs,
+    ReleaseInfo,
+    UnitInput,
+    evaluate_audit,
+    render_details,
+)
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.versions import Version, parse_version
+from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.versioning.versions import Version, parse_version
 from releasekit.errors import InputError
 
 # An audit log of 50,000 rows is 6.5 MB and the benchmark's report 5 MB; an evidence file

@@ -40,7 +40,7 @@ from releasekit.adapters.github.pygithub import (
     _WriteRetryableError,
 )
 from releasekit.core.github_facts import WriteResult
-from releasekit.core.rollback import check_tag
+from releasekit.core.rollout.rollback import check_tag
 from releasekit.errors import InfraError, InputError
 
 DeploymentState = Literal[

@@ -33,7 +33,7 @@ from releasekit.core.markdown import (
     task_items,
 )
 from releasekit.core.report import Finding, finding
-from releasekit.core.versions import Version, parse_version
+from releasekit.core.versioning.versions import Version, parse_version
 
 Verdict = Literal["PASS", "PASS-WITH-FIXES", "FAIL"]
 UnitKind = Literal["strategy", "model"]

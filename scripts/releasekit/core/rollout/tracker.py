@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from releasekit.core.render import md_escape
-from releasekit.core.rollout import iso, parse_time
-from releasekit.core.rollout_plan import Stage
+from releasekit.core.rollout.controller import iso, parse_time
+from releasekit.core.rollout.plan import Stage
 from releasekit.errors import InputError
 
 TRACKER_MARKER = "<!-- releasekit:tracker {tag} -->"

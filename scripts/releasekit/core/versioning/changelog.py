@@ -23,7 +23,7 @@ from typing import NamedTuple, Protocol
 
 from releasekit.core.dates import parse_iso_date
 from releasekit.core.report import Finding, finding
-from releasekit.core.versions import Version, VersionKey, parse_version, version_key
+from releasekit.core.versioning.versions import Version, VersionKey, parse_version, version_key
 
 SECTION_NAMES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 UNRELEASED = "Unreleased"

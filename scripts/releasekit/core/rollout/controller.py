@@ -38,8 +38,8 @@ from jsonschema import Draft202012Validator
 
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, finding
-from releasekit.core.rollout_plan import DAY_HOURS, RolloutPlan, Stage
-from releasekit.core.versions import is_hotfix, parse_version
+from releasekit.core.rollout.plan import DAY_HOURS, RolloutPlan, Stage
+from releasekit.core.versioning.versions import is_hotfix, parse_version
 from releasekit.errors import InputError
 
 Action = Literal["promote", "hold", "pause", "rollback"]

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from releasekit.core.github_facts import Login, Membership, Permission
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Level, finding
-from releasekit.core.rollout import (
+from releasekit.core.rollout.controller import (
     CONDITIONS,
     Condition,
     Event,

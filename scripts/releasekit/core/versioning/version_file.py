@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from releasekit.core.dates import parse_iso_date
 from releasekit.core.report import Finding, finding
-from releasekit.core.versions import Version, parse_version
+from releasekit.core.versioning.versions import Version, parse_version
 from releasekit.errors import InputError
 
 if TYPE_CHECKING:

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from releasekit.core.github_facts import CommitPull, PullRequest, Review
-from releasekit.core.policy import POLICY_PATH
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollout import iso
-from releasekit.core.signoff import ROLE_TITLES, latest_decisions
-from releasekit.core.versions import Version, is_hotfix, parse_version
+from releasekit.core.rollout.controller import iso
+from releasekit.core.signoff.decision import ROLE_TITLES, latest_decisions
+from releasekit.core.signoff.policy import POLICY_PATH
+from releasekit.core.versioning.versions import Version, is_hotfix, parse_version
 
 TOOL = "evidence"
 BUNDLE_SCHEMA = "releasekit.evidence/1"

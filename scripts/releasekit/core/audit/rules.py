@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from releasekit.core.audit_formats import (
+from releasekit.core.audit.formats import (
     PAPER_REQUIRED_METRICS,
     PASSING,
     VERDICTS,
@@ -38,12 +38,12 @@ from releasekit.core.audit_formats import (
     audit_id_date,
     percent_text,
 )
-from releasekit.core.audit_junit import BiasResults
+from releasekit.core.audit.junit import BiasResults
 from releasekit.core.dates import parse_iso_date
-from releasekit.core.policy import Policy
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.versions import Version, parse_version
+from releasekit.core.signoff.policy import Policy
+from releasekit.core.versioning.versions import Version, parse_version
 
 TOOL = "verify-audit"
 

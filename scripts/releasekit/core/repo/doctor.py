@@ -39,9 +39,9 @@ from releasekit.core.github_facts import (
     RepositoryInfo,
 )
 from releasekit.core.globs import glob_body
-from releasekit.core.policy import POLICY_PATH, parse_policy
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Level, Report, finding
+from releasekit.core.signoff.policy import POLICY_PATH, parse_policy
 from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InputError, Problem
 
@@ -125,7 +125,7 @@ def environment_names(policy_text: str | None) -> tuple[tuple[str, ...], str]:
             data = doc.data if isinstance(doc.data, dict) else {}
             if data.get("rollout") is None:
                 return DEFAULT_ENVIRONMENTS, "the runbook's defaults"
-            from releasekit.core.rollout_plan import parse_rollout_section
+            from releasekit.core.rollout.plan import parse_rollout_section
 
             stages = parse_rollout_section(data["rollout"], doc).stages
         except InputError:

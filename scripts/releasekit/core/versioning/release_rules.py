@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from releasekit.core.changelog import Changelog, Release, check_changelog
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.version_file import VersionFile, check_version_file
-from releasekit.core.versions import (
+from releasekit.core.versioning.changelog import Changelog, Release, check_changelog
+from releasekit.core.versioning.version_file import VersionFile, check_version_file
+from releasekit.core.versioning.versions import (
     BumpKind,
     Version,
     at_least,

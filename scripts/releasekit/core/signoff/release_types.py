@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 from releasekit.core.github_facts import ChangedFile, PullRequest
 from releasekit.core.globs import glob_regex
-from releasekit.core.policy import (
+from releasekit.core.report import Finding, finding
+from releasekit.core.signoff.policy import (
     POLICY_PATH,
     ROLE_NAMES,
     TYPE_ORDER,
@@ -40,7 +41,6 @@ from releasekit.core.policy import (
     Rollout,
     TypeName,
 )
-from releasekit.core.report import Finding, finding
 
 HOTFIX_BRANCH_PREFIX = "hotfix/"
 TYPE_LABEL_PREFIX = "release:"

@@ -35,7 +35,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from releasekit.core.rollout_plan import RolloutPlan, parse_rollout_section
+from releasekit.core.rollout.plan import RolloutPlan, parse_rollout_section
 from releasekit.core.yamldoc import YamlDoc, parse_yaml
 from releasekit.errors import InputError
 

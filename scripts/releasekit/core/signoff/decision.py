@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-from releasekit.core.audit_formats import PASSING, percent_text
+from releasekit.core.audit.formats import PASSING, percent_text
 from releasekit.core.github_facts import (
     ChangedFile,
     Login,
@@ -44,10 +44,10 @@ from releasekit.core.github_facts import (
     PullRequest,
     Review,
 )
-from releasekit.core.policy import POLICY_PATH, ROLE_NAMES, Policy, Role, RoleName
-from releasekit.core.release_policy import Classification, classify
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Report, finding
+from releasekit.core.signoff.policy import POLICY_PATH, ROLE_NAMES, Policy, Role, RoleName
+from releasekit.core.signoff.release_types import Classification, classify
 
 TOOL = "signoff-gate"
 CHECK_NAME = "releasekit/signoff"

@@ -23,11 +23,11 @@ from typing import Any, Literal, get_args
 
 import yaml
 
-from releasekit.core.changelog import Changelog, LinkDef, Release, parse_changelog
-from releasekit.core.release_check import evaluate_release_files, required_bump
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.version_file import VersionFile, parse_version_file
-from releasekit.core.versions import (
+from releasekit.core.versioning.changelog import Changelog, LinkDef, Release, parse_changelog
+from releasekit.core.versioning.release_rules import evaluate_release_files, required_bump
+from releasekit.core.versioning.version_file import VersionFile, parse_version_file
+from releasekit.core.versioning.versions import (
     PARTS,
     BumpKind,
     Part,

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, finding
-from releasekit.core.rollout import iso
-from releasekit.core.versions import hotfix_number, parse_version
+from releasekit.core.rollout.controller import iso
+from releasekit.core.versioning.versions import hotfix_number, parse_version
 
 HOTFIX_TAG_RE = re.compile(
     r"^v(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})-hotfix(\.[1-9][0-9]{0,8})?$"
