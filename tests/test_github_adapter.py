@@ -190,7 +190,7 @@ def test_port_repr_never_shows_the_token(port: PyGithubPort) -> None:
 def test_publishing_module_does_not_import_pygithub() -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'scripts')!r}); "
-        "import releasekit.cli.publish; print('github' in sys.modules)"
+        "import releasekit.cli.common.publish; print('github' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"

@@ -17,7 +17,7 @@ import pytest
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import COMMENT_MARKER
 from releasekit.adapters.github.pygithub import PyGithubPort, connect
-from releasekit.cli.publish import (
+from releasekit.cli.common.publish import (
     MAX_ANNOTATIONS,
     PublishTarget,
     add_publish_options,

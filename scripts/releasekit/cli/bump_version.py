@@ -23,7 +23,6 @@ from releasekit.cli.common import (
     today,
     usage_failure,
 )
-from releasekit.cli.loaders import CHANGELOG_NAME, VERSION_NAME, shown
 from releasekit.core.report import Report
 from releasekit.core.versioning.bump import (
     PART_CHOICES,
@@ -38,6 +37,7 @@ from releasekit.core.versioning.bump import (
     validate_identifier,
 )
 from releasekit.errors import InputError
+from releasekit.workspace.release_files import CHANGELOG_NAME, VERSION_NAME, shown
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,16 @@ from releasekit.cli.common import (
     today,
     usage_failure,
 )
-from releasekit.cli.loaders import CHANGELOG_NAME, VERSION_NAME, load_changelog, load_version_file
 from releasekit.core.report import Report
 from releasekit.core.versioning.release_rules import evaluate_release_files
 from releasekit.core.versioning.versions import parse_version
 from releasekit.errors import InputError
+from releasekit.workspace.release_files import (
+    CHANGELOG_NAME,
+    VERSION_NAME,
+    load_changelog,
+    load_version_file,
+)
 
 TOOL = "check-changelog"
 

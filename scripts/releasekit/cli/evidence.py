@@ -49,7 +49,6 @@ from releasekit.cli.common import (
     usage_failure,
 )
 from releasekit.cli.hotfix_sla import git_tags, postmortem_files
-from releasekit.cli.loaders import CHANGELOG_NAME, load_changelog, shown
 from releasekit.cli.rollout import load_plan, parse_now, utc_now
 from releasekit.cli.signoff_gate import audit_evidence, policy_at_base
 from releasekit.core.github_facts import CommitPull, Sha
@@ -78,6 +77,7 @@ from releasekit.core.signoff.evidence import (
 from releasekit.core.signoff.policy import Policy
 from releasekit.core.signoff.release_types import classify, touched_paths
 from releasekit.errors import InfraError, InputError
+from releasekit.workspace.release_files import CHANGELOG_NAME, load_changelog, shown
 
 GIT_TIMEOUT = 60.0
 _SHA = re.compile(r"^[0-9a-f]{40}$")

@@ -27,7 +27,6 @@ from releasekit.adapters.commands import run_command
 from releasekit.adapters.files import inside_repo, read_text
 from releasekit.adapters.github.deployments import ReleaseOpsPort
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
-from releasekit.cli.loaders import shown
 from releasekit.cli.rollout import (
     Clock,
     Connector,
@@ -52,6 +51,7 @@ from releasekit.core.rollout.hotfix import (
 )
 from releasekit.core.rollout.plan import HotfixRules
 from releasekit.errors import InfraError, InputError
+from releasekit.workspace.release_files import shown
 
 TOOL = "hotfix-sla"
 TAGS_MAX_BYTES = 4 * 1024 * 1024

@@ -23,7 +23,6 @@ from releasekit.cli.common import (
     today,
     usage_failure,
 )
-from releasekit.cli.loaders import shown
 from releasekit.core.repo.scaffold import (
     ScaffoldOptions,
     placeholder_findings,
@@ -33,6 +32,7 @@ from releasekit.core.repo.scaffold import (
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.versioning.versions import parse_version
 from releasekit.errors import InputError
+from releasekit.workspace.release_files import shown
 
 TOOL = "init"
 TEMPLATE_NAMES = (

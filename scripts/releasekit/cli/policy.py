@@ -15,10 +15,10 @@ from typing import Any, TextIO
 
 from releasekit.adapters.files import inside_repo, read_text
 from releasekit.cli.common import ArgumentParser, emit, run_gate, usage_failure
-from releasekit.cli.loaders import shown
 from releasekit.core.report import Finding, Report, failed_report, finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.errors import InputError, ReleasekitError
+from releasekit.workspace.release_files import shown
 
 TOOL = "policy"
 # A policy is a screenful of YAML; anything near this size is not one.

@@ -38,7 +38,6 @@ from typing import Any
 from releasekit.adapters.commands import CommandResult, run_command
 from releasekit.adapters.files import read_text
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
-from releasekit.cli.loaders import shown
 from releasekit.cli.rollout import (
     METRICS_MAX_BYTES,
     POLICY_PATH,
@@ -81,6 +80,7 @@ from releasekit.core.rollout.rollback import (
     version_of,
 )
 from releasekit.errors import InfraError, InputError
+from releasekit.workspace.release_files import shown
 
 TOOL = "rollback"
 _BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")

@@ -33,7 +33,6 @@ from releasekit.adapters.commands import run_command
 from releasekit.adapters.files import inside_repo, read_text, write_atomic
 from releasekit.adapters.github.deployments import DeploymentState, ReleaseOpsPort
 from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
-from releasekit.cli.loaders import shown
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import (
     Decision,
@@ -72,6 +71,7 @@ from releasekit.core.rollout.tracker import (
 )
 from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InputError
+from releasekit.workspace.release_files import shown
 
 TOOL = "rollout"
 POLICY_PATH = ".github/release-policy.yml"

@@ -41,8 +41,12 @@ from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import GitHubPort
 from releasekit.cli import check_changelog
 from releasekit.cli.common import ArgumentParser, new_parser, usage_failure
-from releasekit.cli.loaders import shown
-from releasekit.cli.publish import PublishTarget, add_publish_options, comment_body, run_and_publish
+from releasekit.cli.common.publish import (
+    PublishTarget,
+    add_publish_options,
+    comment_body,
+    run_and_publish,
+)
 from releasekit.cli.verify_audit import (
     AUDIT_MAX_BYTES,
     JUNIT_MAX_BYTES,
@@ -70,6 +74,7 @@ from releasekit.core.signoff.decision import (
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.core.signoff.release_types import Classification, classify, touched_paths
 from releasekit.errors import InfraError, InputError, ReleasekitError
+from releasekit.workspace.release_files import shown
 
 # A webhook payload is at most 25 MB (GitHub drops larger ones); ours are far smaller.
 EVENT_MAX_BYTES = 25 * 1024 * 1024

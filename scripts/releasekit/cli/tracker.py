@@ -20,7 +20,6 @@ from pathlib import Path
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.files import read_text, write_atomic
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
-from releasekit.cli.loaders import shown
 from releasekit.cli.rollout import (
     Clock,
     Connector,
@@ -44,6 +43,7 @@ from releasekit.core.rollout.tracker import (
     tracker_title,
 )
 from releasekit.errors import InputError
+from releasekit.workspace.release_files import shown
 
 TOOL = "tracker"
 BODY_MAX_BYTES = 256 * 1024

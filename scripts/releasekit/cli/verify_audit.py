@@ -34,7 +34,6 @@ from releasekit.cli.common import (
     today,
     usage_failure,
 )
-from releasekit.cli.loaders import VERSION_NAME, load_version_file, shown
 from releasekit.cli.policy import POLICY_MAX_BYTES, defaults_notice, load_policy
 from releasekit.core.audit.formats import (
     UnitKind,
@@ -57,6 +56,7 @@ from releasekit.core.report import Finding, Report, finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.core.versioning.versions import Version, parse_version
 from releasekit.errors import InputError
+from releasekit.workspace.release_files import VERSION_NAME, load_version_file, shown
 
 # An audit log of 50,000 rows is 6.5 MB and the benchmark's report 5 MB; an evidence file
 # much larger than that is a mistake (a data dump committed by accident), not evidence.

@@ -1,4 +1,4 @@
-"""Loading the release files of a repository for the gates (files adapter + core parsers)."""
+"""Reading version.yaml and CHANGELOG.md of a checkout into core values (the repository reader)."""
 
 from __future__ import annotations
 
