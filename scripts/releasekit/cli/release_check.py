@@ -19,6 +19,7 @@ from releasekit.cli.policy import load_policy
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Report, finding
 from releasekit.errors import InputError
+from releasekit.workspace.audit import discover
 from releasekit.workspace.release_files import shown
 
 TOOL = "release-check"
@@ -66,7 +67,7 @@ def evaluate(args: argparse.Namespace) -> Report:
     ]
     extra: list[Finding] = []
     policy, _ = load_policy(args.repo)
-    if verify_audit.discover(args.repo, policy):
+    if discover(args.repo, policy):
         parts.append(("verify-audit", verify_audit.evaluate(audit_args)))
     else:
         # A repository without strategies or models ships no trading logic: the runbook's audit

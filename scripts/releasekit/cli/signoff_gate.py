@@ -47,14 +47,6 @@ from releasekit.cli.common.publish import (
     comment_body,
     run_and_publish,
 )
-from releasekit.cli.verify_audit import (
-    AUDIT_MAX_BYTES,
-    JUNIT_MAX_BYTES,
-    Source,
-    discover,
-    load_unit,
-    release_info,
-)
 from releasekit.core.audit.formats import PaperReport, parse_audit_log, percent_text, valid_name
 from releasekit.core.audit.junit import parse_junit
 from releasekit.core.audit.rules import AuditInputs, UnitInput, evaluate_audit
@@ -74,6 +66,14 @@ from releasekit.core.signoff.decision import (
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.core.signoff.release_types import Classification, classify, touched_paths
 from releasekit.errors import InfraError, InputError, ReleasekitError
+from releasekit.workspace.audit import (
+    AUDIT_MAX_BYTES,
+    JUNIT_MAX_BYTES,
+    Source,
+    discover,
+    load_unit,
+    release_info,
+)
 from releasekit.workspace.release_files import shown
 
 # A webhook payload is at most 25 MB (GitHub drops larger ones); ours are far smaller.
