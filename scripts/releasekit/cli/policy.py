@@ -2,8 +2,8 @@
 
 Offline; needs no token. ``show`` prints the effective policy (the file's values over the
 runbook's defaults) as YAML-like text or JSON; ``validate`` is a gate like the others (exit 0
-valid, 2 invalid with file:line and the fix). Also home of ``load_policy``, which every gate
-that reads the policy uses.
+valid, 2 invalid with file:line and the fix). The policy is read by
+``releasekit.workspace.policy``.
 """
 
 from __future__ import annotations
@@ -13,45 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from releasekit.adapters.files import inside_repo, read_text
 from releasekit.cli.common import ArgumentParser, emit, run_gate, usage_failure
-from releasekit.core.report import Finding, Report, failed_report, finding
-from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.report import Report, failed_report
+from releasekit.core.signoff.policy import POLICY_PATH, Policy
 from releasekit.errors import InputError, ReleasekitError
-from releasekit.workspace.release_files import shown
+from releasekit.workspace.policy import load_policy
 
 TOOL = "policy"
-# A policy is a screenful of YAML; anything near this size is not one.
-POLICY_MAX_BYTES = 64 * 1024
-
-
-def defaults_notice(where: str, *, file: str, hint: str) -> Finding:
-    """POL001: no policy at ``where``, so the runbook's defaults apply."""
-    return finding(
-        "POL001",
-        "notice",
-        f"no release policy ({where}): the runbook's defaults apply (audit at most 30"
-        " days old, walk-forward above 60%, paper within 20% over at least 10 trades)",
-        file=file,
-        hint=hint,
-    )
-
-
-def load_policy(repo: Path) -> tuple[Policy, list[Finding]]:
-    """The repository's policy, or the runbook defaults with a POL001 notice when it has none."""
-    path = inside_repo(repo, POLICY_PATH, what="release policy")
-    name = shown(path)
-    if not path.exists() and not path.is_symlink():
-        return default_policy(), [
-            defaults_notice(
-                name,
-                file=name,
-                hint="run `releasekit policy show` to see them; copy docs/templates/"
-                "release-policy.yml to change them",
-            )
-        ]
-    text = read_text(path, what="release policy", shown_as=name, max_bytes=POLICY_MAX_BYTES)
-    return parse_policy(text, shown_as=name), []
 
 
 def render_policy_text(policy: Policy) -> str:

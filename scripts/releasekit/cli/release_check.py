@@ -15,11 +15,11 @@ from pathlib import Path
 
 from releasekit.cli import check_changelog, verify_audit
 from releasekit.cli.common import ArgumentParser, new_parser, run_gate, usage_failure
-from releasekit.cli.policy import load_policy
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Report, finding
 from releasekit.errors import InputError
 from releasekit.workspace.audit import discover
+from releasekit.workspace.policy import load_policy
 from releasekit.workspace.release_files import shown
 
 TOOL = "release-check"

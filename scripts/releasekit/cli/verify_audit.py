@@ -24,7 +24,6 @@ from pathlib import Path
 from releasekit.adapters.files import read_text
 from releasekit.adapters.git import changed_files
 from releasekit.cli.common import ArgumentParser, new_parser, run_gate, today, usage_failure
-from releasekit.cli.policy import load_policy
 from releasekit.core.audit.formats import parse_audit_log, valid_name
 from releasekit.core.audit.junit import parse_junit
 from releasekit.core.audit.rules import (
@@ -47,6 +46,7 @@ from releasekit.workspace.audit import (
     load_unit,
     release_info,
 )
+from releasekit.workspace.policy import load_policy
 from releasekit.workspace.release_files import shown
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from releasekit.adapters.files import inside_repo, read_text
 from releasekit.adapters.git import file_at
-from releasekit.cli.policy import POLICY_MAX_BYTES, defaults_notice  # moving to workspace.policy
 from releasekit.core.audit.formats import (
     UnitKind,
     parse_audit_report,
@@ -28,6 +27,7 @@ from releasekit.core.report import Finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.core.versioning.versions import Version, parse_version
 from releasekit.errors import InputError
+from releasekit.workspace.policy import POLICY_MAX_BYTES, defaults_notice
 from releasekit.workspace.release_files import VERSION_NAME, load_version_file, shown
 
 # An audit log of 50,000 rows is 6.5 MB and the benchmark's report 5 MB; an evidence file
