@@ -30,15 +30,14 @@ from typing import Any, Literal
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github import pygithub
-from releasekit.adapters.github.pygithub import (
-    PyGithubPort,
-    _Absent,
-    _int,
-    _obj,
-    _Op,
-    _text,
-    _WriteRetryableError,
-)
+from releasekit.adapters.github.payload import Absent as _Absent
+from releasekit.adapters.github.payload import Op as _Op
+from releasekit.adapters.github.payload import WriteRetryableError as _WriteRetryableError
+from releasekit.adapters.github.payload import cut, parse_time
+from releasekit.adapters.github.payload import json_int as _int
+from releasekit.adapters.github.payload import json_object as _obj
+from releasekit.adapters.github.payload import json_text as _text
+from releasekit.adapters.github.pygithub import PyGithubPort
 from releasekit.core.github_facts import WriteResult
 from releasekit.core.rollout.rollback import check_tag
 from releasekit.errors import InfraError, InputError
@@ -152,7 +151,7 @@ class ReleaseOpsPort(PyGithubPort):
                     state=_text(entry, "state", op),
                     description=str(entry.get("description") or ""),
                     creator=str(_obj(creator, op).get("login", "")) if creator else "",
-                    created_at=pygithub._time(entry.get("created_at")),
+                    created_at=parse_time(entry.get("created_at")),
                 )
             )
         return sorted(out, key=lambda s: s.id, reverse=True)
@@ -328,7 +327,7 @@ class ReleaseOpsPort(PyGithubPort):
         """
         if not marker.startswith("<!-- releasekit:") or "\n" in marker:
             raise InputError(f"{marker!r} is not a releasekit issue marker")
-        text = pygithub._cut(f"{marker}\n{body}", ISSUE_BODY_LIMIT)
+        text = cut(f"{marker}\n{body}", ISSUE_BODY_LIMIT)
         short_title = title[:256]
         create_op = _Op(
             f"open the issue {short_title!r}", forbidden=_ISSUE_FIX, missing=self._repo_missing()
@@ -390,7 +389,7 @@ def _deployment(entry: Mapping[str, Any], op: _Op) -> DeploymentFact:
         task=_text(entry, "task", op),
         payload=payload if isinstance(payload, dict) else {},
         creator=str(_obj(creator, op).get("login", "")) if creator else "",
-        created_at=pygithub._time(entry.get("created_at")),
+        created_at=parse_time(entry.get("created_at")),
     )
 
 

@@ -43,7 +43,7 @@ from releasekit.adapters.github.interface import (
     PULLS_READ,
     AccessDeniedError,
 )
-from releasekit.adapters.github.pygithub import (
+from releasekit.adapters.github.settings import (
     actions_permissions_from_json,
     branch_rule_from_json,
     commit_pull_from_json,
