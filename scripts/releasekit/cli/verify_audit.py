@@ -21,32 +21,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from releasekit.adapters.files import read_text
-from releasekit.adapters.git import changed_files
 from releasekit.cli.common import ArgumentParser, new_parser, run_gate, today, usage_failure
-from releasekit.core.audit.formats import parse_audit_log, valid_name
-from releasekit.core.audit.junit import parse_junit
-from releasekit.core.audit.rules import (
-    TOOL,
-    AuditInputs,
-    evaluate_audit,
-    render_details,
-)
-from releasekit.core.report import Finding, Report, finding
-from releasekit.core.signoff.policy import POLICY_PATH, Policy
+from releasekit.core.audit.rules import TOOL, render_details
+from releasekit.core.report import Report
 from releasekit.errors import InputError
-from releasekit.workspace.audit import (
-    JUNIT_MAX_BYTES,
-    Source,
-    _paper_rel,
-    _read_optional,
-    _report_rel,
-    discover,
-    load_policy_at_ref,
-    load_unit,
-    release_info,
-)
-from releasekit.workspace.policy import load_policy
+from releasekit.gates.verify_audit import VerifyAuditRequest, verify_audit
 from releasekit.workspace.release_files import shown
 
 
@@ -94,198 +73,32 @@ def parser() -> ArgumentParser:
     return p
 
 
-def _select(
-    args: object, repo: Path, policy: Policy, sources: list[Source]
-) -> tuple[list[Source], list[Finding], str]:
-    """The sources to check, the selection's findings (AUD015/AUD019), and its description."""
+def request_from(args: argparse.Namespace) -> VerifyAuditRequest:
+    """The gate's request for parsed options.
+
+    ``getattr``: an in-process caller (release-check) may build its Namespace without all of
+    parser()'s defaults.
+    """
     names: list[str] | None = getattr(args, "strategy", None)
-    since: str | None = getattr(args, "changed_since", None)
-    findings: list[Finding] = []
-    paths = policy.paths
-    by_stem: dict[str, list[Source]] = {}
-    for s in sources:
-        by_stem.setdefault(s.stem.casefold(), []).append(s)
-
-    def unique(group: list[Source]) -> Source | None:
-        """The group's one source, or None and an AUD015 error when there are several."""
-        if len(group) == 1:
-            return group[0]
-        findings.append(
-            finding(
-                "AUD015",
-                "error",
-                f"{group[0].stem.upper()} is defined by {len(group)} files: "
-                + ", ".join(s.rel for s in group),
-                file=shown(group[1].path),
-                hint="keep one source file per strategy or model (its audit evidence is per name)",
-            )
-        )
-        return None
-
-    if names:
-        chosen: list[Source] = []
-        for name in names:
-            if not valid_name(name):
-                raise InputError(
-                    f"--strategy {name!r} is not a strategy name",
-                    hint="use the name from the source header: a letter, then letters, digits"
-                    " and _ (e.g. ICT_QM)",
-                )
-            group = by_stem.get(name.casefold(), [])
-            if not group:
-                findings.append(
-                    finding(
-                        "AUD015",
-                        "error",
-                        f"no strategy or model named {name}: no {name.lower()}.pine under"
-                        f" {paths.strategies}/ and no {name.lower()}.py under {paths.models}/",
-                        hint="check the name (the file name, upper-cased) and the policy's paths",
-                    )
-                )
-                continue
-            one = unique(group)
-            if one is not None and one not in chosen:
-                chosen.append(one)
-        return chosen, findings, ", ".join(names)
-
-    everything: list[Source] = []
-    for group in by_stem.values():
-        one = unique(group)
-        if one is not None:
-            everything.append(one)
-    if since is None:
-        if not sources:
-            findings.append(
-                finding(
-                    "AUD015",
-                    "error",
-                    f"no strategies (*.pine under {paths.strategies}/) or models (*.py under"
-                    f" {paths.models}/) found",
-                    hint="check --repo and the policy's paths",
-                )
-            )
-        return everything, findings, "all strategies and models"
-
-    changed = set(changed_files(repo, since))
-    description = f"changed since {since}"
-    shared = {paths.audit_log, POLICY_PATH} & changed
-    if shared:
-        findings.append(
-            finding(
-                "AUD019",
-                "notice",
-                f"{', '.join(sorted(shared))} changed since {since}: every strategy and model is"
-                " checked",
-            )
-        )
-        return everything, findings, description
-    chosen = [
-        s for s in everything if {s.rel, _report_rel(policy, s), _paper_rel(policy, s)} & changed
-    ]
-    if not chosen:
-        findings.append(
-            finding(
-                "AUD019",
-                "notice",
-                f"no strategy, model or audit evidence changed since {since}: nothing to check",
-            )
-        )
-    known = {s.rel for s in sources}
-    for rel in sorted(changed):
-        in_dirs = rel.startswith((paths.strategies + "/", paths.models + "/"))
-        deleted = rel not in known and not (repo / rel).exists()
-        if in_dirs and rel.endswith((".pine", ".py")) and deleted:
-            findings.append(
-                finding("AUD019", "notice", f"{rel} was deleted since {since}; not checked")
-            )
-    return chosen, findings, description
-
-
-def _invalid_stems(sources: list[Source]) -> tuple[list[Source], list[Finding]]:
-    good: list[Source] = []
-    out: list[Finding] = []
-    for s in sources:
-        if valid_name(s.stem):
-            good.append(s)
-        else:
-            out.append(
-                finding(
-                    "AUD015",
-                    "error",
-                    f"{s.rel}: the file name {s.stem!r} is not a strategy name, so its evidence"
-                    " cannot be found",
-                    file=shown(s.path),
-                    hint="name the file after the strategy, lower-cased (letters, digits, _)",
-                )
-            )
-    return good, out
+    return VerifyAuditRequest(
+        repo=args.repo,
+        today=today(),
+        strategies=tuple(names) if names else None,
+        changed_since=getattr(args, "changed_since", None),
+        version=args.version,
+        release_date=args.release_date,
+        bias_junit=args.bias_junit,
+        policy_ref=getattr(args, "policy_ref", None),
+    )
 
 
 def evaluate(args: argparse.Namespace) -> Report:
-    """Load everything the gate reads for parsed options, then evaluate.
-
-    Raises ``InputError``/``InfraError`` when the inputs are unusable (``run_gate`` turns them
-    into the report); ``release-check`` calls it in-process with its own options.
-    """
-    repo: Path = args.repo
-    subject = f"{shown(repo)}"
-    if not repo.is_dir():
-        raise InputError(
-            f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
-        )
-    # getattr: an in-process caller may build its Namespace without parser()'s defaults.
-    policy_ref: str | None = getattr(args, "policy_ref", None)
-    if policy_ref is None:
-        policy, notices = load_policy(repo)
-    else:
-        policy, notices = load_policy_at_ref(repo, policy_ref)
-    release = release_info(repo, args.version, args.release_date)
-    sources, bad_names = _invalid_stems(discover(repo, policy))
-    selected, selection_findings, selection = _select(args, repo, policy, sources)
-    if args.strategy is None:
-        selection_findings = bad_names + selection_findings
-    units = tuple(load_unit(repo, policy, s) for s in selected)
-    log_text, log_name = _read_optional(repo, policy.paths.audit_log, "audit log")
-    log = None if log_text is None else parse_audit_log(log_text, shown_as=log_name)
-    bias = None
-    if args.bias_junit is not None:
-        junit_name = shown(args.bias_junit)
-        bias = parse_junit(
-            read_text(
-                args.bias_junit,
-                what="JUnit XML",
-                shown_as=junit_name,
-                max_bytes=JUNIT_MAX_BYTES,
-            ),
-            shown_as=junit_name,
-        )
-    extra: list[Finding] = list(notices) + selection_findings
-    if release.date > today():
-        extra.append(
-            finding(
-                "AUD009",
-                "error",
-                f"the release date {release.date} is in the future",
-                file=release.date_file,
-                line=release.date_line,
-                hint="date the release the day it ships (check-changelog: VER008)",
-            )
-        )
-    inputs = AuditInputs(
-        policy=policy,
-        release=release,
-        units=units,
-        log=log,
-        log_shown=log_name,
-        bias=bias,
-        selection=selection,
-        findings=tuple(extra),
-    )
-    return evaluate_audit(inputs, subject=f"{subject}: {selection}")
+    """The verify-audit gate for parsed options (``release-check`` calls it in-process)."""
+    return verify_audit(request_from(args))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: parse → load → evaluate → report → exit code."""
+    """Entry point: parse → request → gate → report → exit code."""
     parser_ = parser()
     try:
         args = parser_.parse_args(argv)

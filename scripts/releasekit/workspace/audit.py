@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.adapters.files import inside_repo, read_text
-from releasekit.adapters.git import file_at
+from releasekit.adapters.git import changed_files, file_at
 from releasekit.core.audit.formats import (
+    AuditLog,
     UnitKind,
+    parse_audit_log,
     parse_audit_report,
     parse_header,
     parse_paper_report,
 )
+from releasekit.core.audit.junit import BiasResults, parse_junit
 from releasekit.core.audit.rules import ReleaseInfo, UnitInput
 from releasekit.core.report import Finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
@@ -208,3 +211,36 @@ def load_unit(repo: Path, policy: Policy, source: Source) -> UnitInput:
         paper=None if paper_text is None else parse_paper_report(paper_text, shown_as=paper_name),
         paper_shown=paper_name,
     )
+
+
+def load_audit_log(repo: Path, policy: Policy) -> tuple[AuditLog | None, str]:
+    """The policy's audit log, parsed (None when it does not exist), and how findings name it."""
+    text, name = _read_optional(repo, policy.paths.audit_log, "audit log")
+    return (None if text is None else parse_audit_log(text, shown_as=name)), name
+
+
+def load_bias_results(path: Path) -> BiasResults:
+    """The anti-bias tests' JUnit XML (``--bias-junit``), parsed."""
+    name = shown(path)
+    text = read_text(path, what="JUnit XML", shown_as=name, max_bytes=JUNIT_MAX_BYTES)
+    return parse_junit(text, shown_as=name)
+
+
+def changed_since(repo: Path, ref: str) -> set[str]:
+    """Repository-relative paths changed between ``ref`` and the working tree (git)."""
+    return set(changed_files(repo, ref))
+
+
+def absent(repo: Path, rels: set[str]) -> set[str]:
+    """Which of the repository-relative paths ``rels`` do not exist in the checkout."""
+    return {rel for rel in rels if not (repo / rel).exists()}
+
+
+def report_rel(policy: Policy, s: Source) -> str:
+    """The repository path of a source's audit report (``{audits}/{stem}_audit.md``)."""
+    return _report_rel(policy, s)
+
+
+def paper_rel(policy: Policy, s: Source) -> str:
+    """The repository path of a source's paper report (``{paper}/{stem}_paper.md``)."""
+    return _paper_rel(policy, s)

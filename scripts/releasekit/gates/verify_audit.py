@@ -1,0 +1,235 @@
+"""The verify-audit gate: audit evidence for strategy and model releases (rules AUD0xx).
+
+Runbook step: Phase 1 step 5 ("Verify audit status") and the tag-push pipeline's
+``audit_check`` job. Which strategies: the named ones, those whose files changed since a git
+ref (all of them when the audit log or the policy changed), or all. Which policy: the
+checkout's, or the one of a commit (``policy_ref``: in a pull request, the base commit, so a
+pull request cannot loosen its own audit thresholds). docs/verify-audit.md has the details.
+
+Files are read only through ``releasekit.workspace``; the rules are ``core.audit.rules``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasekit.core.audit.formats import valid_name
+from releasekit.core.audit.rules import AuditInputs, evaluate_audit
+from releasekit.core.report import Finding, Report, finding
+from releasekit.core.signoff.policy import POLICY_PATH, Policy
+from releasekit.errors import InputError
+from releasekit.workspace.audit import (
+    Source,
+    absent,
+    changed_since,
+    discover,
+    load_audit_log,
+    load_bias_results,
+    load_policy_at_ref,
+    load_unit,
+    paper_rel,
+    release_info,
+    report_rel,
+)
+from releasekit.workspace.policy import load_policy
+from releasekit.workspace.release_files import shown
+
+
+@dataclass(frozen=True)
+class VerifyAuditRequest:
+    """What to check: the repository, which strategies, which release, which evidence.
+
+    ``strategies`` (names) and ``changed_since`` (a git ref) are exclusive; neither means all.
+    ``today`` is the latest calendar date anywhere on Earth (a release date after it is an
+    error); ``policy_ref`` reads the policy from that commit instead of the checkout.
+    """
+
+    repo: Path
+    today: dt.date
+    strategies: tuple[str, ...] | None = None
+    changed_since: str | None = None
+    version: str | None = None
+    release_date: str | None = None
+    bias_junit: Path | None = None
+    policy_ref: str | None = None
+
+
+def verify_audit(request: VerifyAuditRequest) -> Report:
+    """Read the selected strategies' evidence and evaluate every AUD rule on it.
+
+    Raises ``InputError``/``InfraError`` when the inputs are unusable (the entry point turns
+    them into the report, exit 2 or 3).
+    """
+    repo = request.repo
+    if not repo.is_dir():
+        raise InputError(
+            f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
+        )
+    if request.policy_ref is None:
+        policy, notices = load_policy(repo)
+    else:
+        policy, notices = load_policy_at_ref(repo, request.policy_ref)
+    release = release_info(repo, request.version, request.release_date)
+    sources, bad_names = _invalid_stems(discover(repo, policy))
+    selected, selection_findings, selection = _select(request, policy, sources)
+    if request.strategies is None:
+        selection_findings = bad_names + selection_findings
+    units = tuple(load_unit(repo, policy, s) for s in selected)
+    log, log_name = load_audit_log(repo, policy)
+    bias = None if request.bias_junit is None else load_bias_results(request.bias_junit)
+    extra: list[Finding] = list(notices) + selection_findings
+    if release.date > request.today:
+        extra.append(
+            finding(
+                "AUD009",
+                "error",
+                f"the release date {release.date} is in the future",
+                file=release.date_file,
+                line=release.date_line,
+                hint="date the release the day it ships (check-changelog: VER008)",
+            )
+        )
+    inputs = AuditInputs(
+        policy=policy,
+        release=release,
+        units=units,
+        log=log,
+        log_shown=log_name,
+        bias=bias,
+        selection=selection,
+        findings=tuple(extra),
+    )
+    return evaluate_audit(inputs, subject=f"{shown(repo)}: {selection}")
+
+
+def _invalid_stems(sources: list[Source]) -> tuple[list[Source], list[Finding]]:
+    good: list[Source] = []
+    out: list[Finding] = []
+    for s in sources:
+        if valid_name(s.stem):
+            good.append(s)
+        else:
+            out.append(
+                finding(
+                    "AUD015",
+                    "error",
+                    f"{s.rel}: the file name {s.stem!r} is not a strategy name, so its evidence"
+                    " cannot be found",
+                    file=shown(s.path),
+                    hint="name the file after the strategy, lower-cased (letters, digits, _)",
+                )
+            )
+    return good, out
+
+
+def _select(
+    request: VerifyAuditRequest, policy: Policy, sources: list[Source]
+) -> tuple[list[Source], list[Finding], str]:
+    """The sources to check, the selection's findings (AUD015/AUD019), and its description."""
+    names = request.strategies
+    since = request.changed_since
+    findings: list[Finding] = []
+    paths = policy.paths
+    by_stem: dict[str, list[Source]] = {}
+    for s in sources:
+        by_stem.setdefault(s.stem.casefold(), []).append(s)
+
+    def unique(group: list[Source]) -> Source | None:
+        """The group's one source, or None and an AUD015 error when there are several."""
+        if len(group) == 1:
+            return group[0]
+        findings.append(
+            finding(
+                "AUD015",
+                "error",
+                f"{group[0].stem.upper()} is defined by {len(group)} files: "
+                + ", ".join(s.rel for s in group),
+                file=shown(group[1].path),
+                hint="keep one source file per strategy or model (its audit evidence is per name)",
+            )
+        )
+        return None
+
+    if names:
+        chosen: list[Source] = []
+        for name in names:
+            if not valid_name(name):
+                raise InputError(
+                    f"--strategy {name!r} is not a strategy name",
+                    hint="use the name from the source header: a letter, then letters, digits"
+                    " and _ (e.g. ICT_QM)",
+                )
+            group = by_stem.get(name.casefold(), [])
+            if not group:
+                findings.append(
+                    finding(
+                        "AUD015",
+                        "error",
+                        f"no strategy or model named {name}: no {name.lower()}.pine under"
+                        f" {paths.strategies}/ and no {name.lower()}.py under {paths.models}/",
+                        hint="check the name (the file name, upper-cased) and the policy's paths",
+                    )
+                )
+                continue
+            one = unique(group)
+            if one is not None and one not in chosen:
+                chosen.append(one)
+        return chosen, findings, ", ".join(names)
+
+    everything: list[Source] = []
+    for group in by_stem.values():
+        one = unique(group)
+        if one is not None:
+            everything.append(one)
+    if since is None:
+        if not sources:
+            findings.append(
+                finding(
+                    "AUD015",
+                    "error",
+                    f"no strategies (*.pine under {paths.strategies}/) or models (*.py under"
+                    f" {paths.models}/) found",
+                    hint="check --repo and the policy's paths",
+                )
+            )
+        return everything, findings, "all strategies and models"
+
+    changed = changed_since(request.repo, since)
+    description = f"changed since {since}"
+    shared = {paths.audit_log, POLICY_PATH} & changed
+    if shared:
+        findings.append(
+            finding(
+                "AUD019",
+                "notice",
+                f"{', '.join(sorted(shared))} changed since {since}: every strategy and model is"
+                " checked",
+            )
+        )
+        return everything, findings, description
+    chosen = [
+        s for s in everything if {s.rel, report_rel(policy, s), paper_rel(policy, s)} & changed
+    ]
+    if not chosen:
+        findings.append(
+            finding(
+                "AUD019",
+                "notice",
+                f"no strategy, model or audit evidence changed since {since}: nothing to check",
+            )
+        )
+    known = {s.rel for s in sources}
+    governed = {
+        rel
+        for rel in changed
+        if rel.startswith((paths.strategies + "/", paths.models + "/"))
+        and rel.endswith((".pine", ".py"))
+        and rel not in known
+    }
+    for rel in sorted(absent(request.repo, governed)):
+        findings.append(
+            finding("AUD019", "notice", f"{rel} was deleted since {since}; not checked")
+        )
+    return chosen, findings, description
