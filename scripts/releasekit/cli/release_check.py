@@ -10,19 +10,24 @@ give them, so its verdict is exactly theirs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from releasekit.cli import check_changelog, verify_audit
-from releasekit.cli.common import ArgumentParser, new_parser, run_gate, usage_failure
+from releasekit.cli.common import (
+    ArgumentParser,
+    new_parser,
+    parse_date_arg,
+    run_gate,
+    tag_from_env,
+    today,
+    usage_failure,
+)
 from releasekit.core.render import md_escape
-from releasekit.core.report import Finding, Report, finding
+from releasekit.core.report import Report
 from releasekit.errors import InputError
-from releasekit.workspace.audit import discover
-from releasekit.workspace.policy import load_policy
+from releasekit.gates.release_check import TOOL, ReleaseCheckRequest, release_check
 from releasekit.workspace.release_files import shown
-
-TOOL = "release-check"
 
 
 def parser() -> ArgumentParser:
@@ -40,65 +45,15 @@ def parser() -> ArgumentParser:
     return p
 
 
-def _gate_args(args: argparse.Namespace) -> tuple[argparse.Namespace, argparse.Namespace]:
-    changelog = ["--repo", str(args.repo)]
-    if args.tag:
-        changelog += ["--tag", args.tag]
-    if args.as_of:
-        changelog += ["--as-of", args.as_of]
-    audit = ["--repo", str(args.repo), "--all"]
-    if args.bias_junit is not None:
-        audit += ["--bias-junit", str(args.bias_junit)]
-    return (
-        check_changelog.parser().parse_args(changelog),
-        verify_audit.parser().parse_args(audit),
-    )
-
-
-def evaluate(args: argparse.Namespace) -> Report:
-    """Run check-changelog, then verify-audit, and merge their findings into one report.
-
-    A gate that cannot decide stops the whole check (its problem is the report's problem):
-    a release is ready only when every piece of evidence could be read.
-    """
-    changelog_args, audit_args = _gate_args(args)
-    parts: list[tuple[str, Report]] = [
-        ("check-changelog", check_changelog.evaluate(changelog_args))
-    ]
-    extra: list[Finding] = []
-    policy, _ = load_policy(args.repo)
-    if discover(args.repo, policy):
-        parts.append(("verify-audit", verify_audit.evaluate(audit_args)))
-    else:
-        # A repository without strategies or models ships no trading logic: the runbook's audit
-        # requirements are for strategy and model releases. verify-audit --all would call this
-        # an error (a mistyped path looks the same); here it is said, not hidden.
-        extra.append(
-            finding(
-                "REL007",
-                "notice",
-                f"no strategy (*.pine under {policy.paths.strategies}/) or model (*.py under "
-                f"{policy.paths.models}/): no audit evidence is needed for this release",
-                hint="if this repository has strategies, set `paths:` in "
-                ".github/release-policy.yml",
-            )
-        )
-    findings = tuple(f for _, r in parts for f in r.findings) + tuple(extra)
-    changelog_report = parts[0][1]
-    return Report(
-        TOOL,
-        shown(args.repo),
-        findings,
-        {
-            "version": changelog_report.data.get("version"),
-            "release_date": changelog_report.data.get("release_date"),
-            "tag": changelog_report.data.get("tag"),
-            "gates": {
-                name: {"verdict": r.verdict, "counts": r.counts(), "subject": r.subject}
-                for name, r in parts
-            },
-            "audit": parts[1][1].data if len(parts) > 1 else None,
-        },
+def request_from(args: argparse.Namespace) -> ReleaseCheckRequest:
+    """The gate's request from parsed options (the tag from ``GITHUB_REF`` unless given)."""
+    latest = today()
+    return ReleaseCheckRequest(
+        repo=args.repo,
+        as_of=parse_date_arg(args.as_of, option="--as-of") if args.as_of else latest,
+        today=latest,
+        tag=args.tag or tag_from_env(os.environ),
+        bias_junit=args.bias_junit,
     )
 
 
@@ -111,12 +66,18 @@ def render_details(report: Report) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: parse → evaluate both gates → one report → exit code."""
+    """Entry point: parse → request → gate (both gates) → one report → exit code."""
     try:
         args = parser().parse_args(argv)
     except InputError as exc:
         return usage_failure(TOOL, exc)
-    return run_gate(TOOL, shown(args.repo), args, lambda: evaluate(args), details=render_details)
+    return run_gate(
+        TOOL,
+        shown(args.repo),
+        args,
+        lambda: release_check(request_from(args)),
+        details=render_details,
+    )
 
 
 if __name__ == "__main__":
