@@ -48,8 +48,7 @@ from releasekit.cli.common import (
     tag_from_env,
     usage_failure,
 )
-from releasekit.cli.hotfix_sla import git_tags, postmortem_files
-from releasekit.cli.rollout import load_plan, parse_now, utc_now
+from releasekit.cli.common.ops import parse_now, utc_now
 from releasekit.cli.signoff_gate import audit_evidence, policy_at_base
 from releasekit.core.github_facts import CommitPull, Sha
 from releasekit.core.report import Finding, Report, finding
@@ -77,6 +76,7 @@ from releasekit.core.signoff.evidence import (
 from releasekit.core.signoff.policy import Policy
 from releasekit.core.signoff.release_types import classify, touched_paths
 from releasekit.errors import InfraError, InputError
+from releasekit.workspace.ops import git_tags, load_plan, postmortem_files
 from releasekit.workspace.release_files import CHANGELOG_NAME, load_changelog, shown
 
 GIT_TIMEOUT = 60.0

@@ -21,42 +21,38 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from releasekit.adapters.actions import Runtime
-from releasekit.adapters.commands import run_command
-from releasekit.adapters.files import inside_repo, read_text
-from releasekit.adapters.github.deployments import ReleaseOpsPort
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
-from releasekit.cli.rollout import (
+from releasekit.cli.common.ops import (
     Clock,
     Connector,
     add_common,
     default_connector,
-    load_plan,
     parse_now,
     run_url,
     utc_now,
 )
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollout.controller import iso, parse_time
+from releasekit.core.rollout.controller import iso
 from releasekit.core.rollout.hotfix import (
     DEBT_LABEL,
     DEBT_MARKER,
     Postmortem,
-    Tag,
     debt_issue,
     evaluate_hotfixes,
     is_hotfix_tag,
     names_version,
 )
 from releasekit.core.rollout.plan import HotfixRules
-from releasekit.errors import InfraError, InputError
-from releasekit.workspace.release_files import shown
+from releasekit.errors import InputError
+from releasekit.workspace.ops import git_tags, load_plan, postmortem_files, read_tags_file
+
+if TYPE_CHECKING:
+    from releasekit.adapters.github.deployments import ReleaseOpsPort
 
 TOOL = "hotfix-sla"
-TAGS_MAX_BYTES = 4 * 1024 * 1024
-# A post-mortem names its version early; reading the first 64 KiB of each file is plenty.
-POSTMORTEM_READ_BYTES = 64 * 1024
 
 
 def _parser() -> ArgumentParser:
@@ -147,73 +143,6 @@ def _evaluate(
         "issue_url": issue_url,
     }
     return Report(TOOL, "hotfix deadlines", (*findings, *extra), data)
-
-
-def read_tags_file(path: Path) -> list[Tag]:
-    """``TAG ISO-8601-TIME`` lines (blank lines and ``#`` comments allowed)."""
-    name = shown(path)
-    text = read_text(path, what="tags file", shown_as=name, max_bytes=TAGS_MAX_BYTES)
-    tags = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split()
-        if len(parts) != 2:
-            raise InputError(
-                "a tags line must be 'TAG ISO-8601-TIME'",
-                file=name,
-                line=number,
-                hint="e.g. v1.2.4-hotfix 2024-01-15T10:00:00Z",
-            )
-        tags.append(Tag(parts[0], parse_time(parts[1], what=f"the time of {parts[0]}", file=name)))
-    return tags
-
-
-def git_tags(repo: Path) -> list[Tag]:
-    """The repository's tags with their creation times (``git for-each-ref``, no shell)."""
-    result = run_command(
-        [
-            "git",
-            "-C",
-            str(repo),
-            "for-each-ref",
-            "--format=%(refname:strip=2)%09%(creatordate:iso-strict)",
-            "refs/tags",
-        ],
-        what="git",
-        timeout=60,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-    )
-    if not result.ok:
-        raise InfraError(
-            f"git for-each-ref {result.describe()}: {result.tail()}",
-            hint="run in a git checkout with its tags (actions/checkout with fetch-depth: 0),"
-            " or pass --tags FILE",
-        )
-    tags = []
-    for line in result.stdout.splitlines():
-        name, _, when = line.partition("\t")
-        if name and when:
-            tags.append(Tag(name, parse_time(when, what=f"the date of tag {name}")))
-    return tags
-
-
-def postmortem_files(repo: Path, rules: HotfixRules, hotfix_tags: list[str]) -> list[Postmortem]:
-    """Files in the post-mortem directory whose name or first 64 KiB names a hotfix."""
-    directory = inside_repo(repo, rules.postmortem_dir, what="post-mortem directory")
-    if not directory.is_dir():
-        return []
-    out = []
-    for path in sorted(directory.rglob("*")):
-        if not path.is_file() or path.is_symlink():
-            continue
-        with path.open("rb") as fh:
-            head = fh.read(POSTMORTEM_READ_BYTES).decode("utf-8", "replace")
-        for tag in hotfix_tags:
-            if names_version(path.name, tag) or names_version(head, tag):
-                out.append(Postmortem(tag, shown(path)))
-    return out
 
 
 def postmortem_issues(

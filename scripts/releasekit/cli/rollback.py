@@ -38,20 +38,19 @@ from typing import Any
 from releasekit.adapters.commands import CommandResult, run_command
 from releasekit.adapters.files import read_text
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
-from releasekit.cli.rollout import (
-    METRICS_MAX_BYTES,
-    POLICY_PATH,
+from releasekit.cli.common.ops import (
     Clock,
     Connector,
-    OpsRun,
     add_common,
     default_connector,
-    deployed_history,
-    load_plan,
-    plan_from_text,
-    record_event,
     run_url,
     utc_now,
+)
+from releasekit.cli.rollout import (
+    METRICS_MAX_BYTES,
+    OpsRun,
+    deployed_history,
+    record_event,
 )
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import Event, iso, parse_metrics
@@ -80,6 +79,7 @@ from releasekit.core.rollout.rollback import (
     version_of,
 )
 from releasekit.errors import InfraError, InputError
+from releasekit.workspace.ops import POLICY_PATH, load_plan, plan_from_text
 from releasekit.workspace.release_files import shown
 
 TOOL = "rollback"

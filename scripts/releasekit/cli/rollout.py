@@ -24,15 +24,23 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.commands import run_command
-from releasekit.adapters.files import inside_repo, read_text, write_atomic
-from releasekit.adapters.github.deployments import DeploymentState, ReleaseOpsPort
-from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
+from releasekit.adapters.files import read_text, write_atomic
+from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
+from releasekit.cli.common.ops import (
+    Clock,
+    Connector,
+    add_common,
+    default_connector,
+    parse_now,
+    run_url,
+    utc_now,
+)
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import (
     Decision,
@@ -48,7 +56,6 @@ from releasekit.core.rollout.controller import (
     iso,
     parse_metrics,
     parse_state,
-    parse_time,
     resume,
     state_from_events,
     state_to_json,
@@ -57,7 +64,6 @@ from releasekit.core.rollout.plan import (
     RolloutPlan,
     Stage,
     expand_template,
-    parse_rollout_section,
 )
 from releasekit.core.rollout.rollback import Deployed, check_reason, check_tag
 from releasekit.core.rollout.tracker import (
@@ -69,19 +75,21 @@ from releasekit.core.rollout.tracker import (
     tick,
     tracker_title,
 )
-from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InputError
+from releasekit.workspace.ops import load_plan
 from releasekit.workspace.release_files import shown
 
+if TYPE_CHECKING:
+    from releasekit.adapters.github.deployments import ReleaseOpsPort
+
 TOOL = "rollout"
-POLICY_PATH = ".github/release-policy.yml"
-POLICY_MAX_BYTES = 64 * 1024
 STATE_MAX_BYTES = 4 * 1024 * 1024
 METRICS_MAX_BYTES = 1024 * 1024
 PAYLOAD_SCHEMA = "releasekit.rollout/1"
 # The deployment status each recorded event is posted as: the deployment is running
 # ("success") until the rollback table fails it; a rolled-back version's deployments are
 # inactive.
+DeploymentState = Literal["failure", "inactive", "success"]
 STATUS_OF_EVENT: dict[EventKind, DeploymentState] = {
     "promote": "success",
     "hold": "success",
@@ -90,97 +98,6 @@ STATUS_OF_EVENT: dict[EventKind, DeploymentState] = {
     "rollback": "failure",
     "rolled-back": "inactive",
 }
-
-Connector = Callable[[Mapping[str, str], Runtime], ReleaseOpsPort]
-Clock = Callable[[], dt.datetime]
-
-
-def default_connector(env: Mapping[str, str], runtime: Runtime) -> ReleaseOpsPort:
-    """The real GitHub port (``GITHUB_TOKEN``, ``GITHUB_REPOSITORY``, ``GITHUB_API_URL``)."""
-    from releasekit.adapters.github.deployments import connect
-
-    return connect(env, runtime=runtime)
-
-
-def utc_now() -> dt.datetime:
-    """The current time in UTC."""
-    return dt.datetime.now(dt.UTC)
-
-
-# -- shared by rollout, rollback, hotfix-sla and tracker -------------------------------------
-
-
-def add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--format, --report-out, --repo, --policy: before or after the subcommand.
-
-    The composite action passes ``--format``, ``--report-out`` and ``--repo`` before the
-    subcommand (``rollout --format=json --repo=. decide ...``); people type them after it. The
-    subcommand's copies default to "not given" so they never overwrite the top-level values.
-    """
-    keep = argparse.SUPPRESS
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text" if top else keep, help="output format"
-    )
-    parser.add_argument(
-        "--report-out",
-        metavar="FILE",
-        type=Path,
-        default=None if top else keep,
-        help="also write the JSON report to FILE",
-    )
-    parser.add_argument(
-        "--repo",
-        type=Path,
-        default=Path() if top else keep,
-        help="repository root (default: .)",
-    )
-    parser.add_argument(
-        "--policy",
-        type=Path,
-        default=None if top else keep,
-        help=f"release policy file (default: REPO/{POLICY_PATH})",
-    )
-
-
-def load_plan(repo: Path, policy: Path | None) -> tuple[RolloutPlan, str | None]:
-    """The ``rollout:`` section of the release policy (the runbook's plan when there is none).
-
-    ``--policy FILE`` names another policy file; the section is parsed by the same
-    ``parse_rollout_section`` that ``core.policy`` uses for ``Policy.rollout``.
-    """
-    path = policy if policy is not None else inside_repo(repo, POLICY_PATH, what="release policy")
-    if not path.exists():
-        if policy is not None:
-            raise InputError("release policy not found", file=shown(path))
-        return parse_rollout_section(None, parse_yaml("", shown_as=shown(path))), None
-    name = shown(path)
-    return plan_from_text(
-        read_text(path, what="release policy", shown_as=name, max_bytes=POLICY_MAX_BYTES), name
-    ), name
-
-
-def plan_from_text(text: str, shown_as: str) -> RolloutPlan:
-    """The rollout plan of a policy file's text."""
-    doc = parse_yaml(text, shown_as=shown_as)
-    data = doc.data if isinstance(doc.data, dict) else {}
-    return parse_rollout_section(data.get("rollout"), doc)
-
-
-def parse_now(text: str | None, clock: Clock) -> dt.datetime:
-    """``--now`` as an aware UTC time, or the clock."""
-    return clock() if text is None else parse_time(text, what="--now")
-
-
-def run_url(env: Mapping[str, str]) -> str:
-    """This workflow run's URL, or empty outside Actions."""
-    server, repo, run = (
-        env.get("GITHUB_SERVER_URL", ""),
-        env.get("GITHUB_REPOSITORY", ""),
-        env.get("GITHUB_RUN_ID", ""),
-    )
-    if server and repo and run.isdigit():
-        return f"{server}/{repo}/actions/runs/{run}"
-    return ""
 
 
 def actor(env: Mapping[str, str]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.files import read_text, write_atomic
 from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
-from releasekit.cli.rollout import (
+from releasekit.cli.common.ops import (
     Clock,
     Connector,
     add_common,

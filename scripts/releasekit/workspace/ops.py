@@ -1,0 +1,117 @@
+"""Reading what the release-operations gates need from a checkout: the rollout plan, tags and
+post-mortems (the repository reader for rollout, rollback, hotfix-sla, tracker and evidence).
+
+Every file is read here with ``adapters/files.py``'s bounded-read and inside-the-repo rules;
+tags come from ``git for-each-ref`` (no shell) or a tags file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from releasekit.adapters.commands import run_command
+from releasekit.adapters.files import inside_repo, read_text
+from releasekit.core.rollout.controller import parse_time
+from releasekit.core.rollout.hotfix import Postmortem, Tag, names_version
+from releasekit.core.rollout.plan import HotfixRules, RolloutPlan, parse_rollout_section
+from releasekit.core.yamldoc import parse_yaml
+from releasekit.errors import InfraError, InputError
+from releasekit.workspace.release_files import shown
+
+POLICY_PATH = ".github/release-policy.yml"
+POLICY_MAX_BYTES = 64 * 1024
+TAGS_MAX_BYTES = 4 * 1024 * 1024
+# A post-mortem names its version early; reading the first 64 KiB of each file is plenty.
+POSTMORTEM_READ_BYTES = 64 * 1024
+
+
+def load_plan(repo: Path, policy: Path | None) -> tuple[RolloutPlan, str | None]:
+    """The ``rollout:`` section of the release policy (the runbook's plan when there is none).
+
+    ``--policy FILE`` names another policy file; the section is parsed by the same
+    ``parse_rollout_section`` that ``core.policy`` uses for ``Policy.rollout``.
+    """
+    path = policy if policy is not None else inside_repo(repo, POLICY_PATH, what="release policy")
+    if not path.exists():
+        if policy is not None:
+            raise InputError("release policy not found", file=shown(path))
+        return parse_rollout_section(None, parse_yaml("", shown_as=shown(path))), None
+    name = shown(path)
+    return plan_from_text(
+        read_text(path, what="release policy", shown_as=name, max_bytes=POLICY_MAX_BYTES), name
+    ), name
+
+
+def plan_from_text(text: str, shown_as: str) -> RolloutPlan:
+    """The rollout plan of a policy file's text."""
+    doc = parse_yaml(text, shown_as=shown_as)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    return parse_rollout_section(data.get("rollout"), doc)
+
+
+def read_tags_file(path: Path) -> list[Tag]:
+    """``TAG ISO-8601-TIME`` lines (blank lines and ``#`` comments allowed)."""
+    name = shown(path)
+    text = read_text(path, what="tags file", shown_as=name, max_bytes=TAGS_MAX_BYTES)
+    tags = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise InputError(
+                "a tags line must be 'TAG ISO-8601-TIME'",
+                file=name,
+                line=number,
+                hint="e.g. v1.2.4-hotfix 2024-01-15T10:00:00Z",
+            )
+        tags.append(Tag(parts[0], parse_time(parts[1], what=f"the time of {parts[0]}", file=name)))
+    return tags
+
+
+def git_tags(repo: Path) -> list[Tag]:
+    """The repository's tags with their creation times (``git for-each-ref``, no shell)."""
+    result = run_command(
+        [
+            "git",
+            "-C",
+            str(repo),
+            "for-each-ref",
+            "--format=%(refname:strip=2)%09%(creatordate:iso-strict)",
+            "refs/tags",
+        ],
+        what="git",
+        timeout=60,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    if not result.ok:
+        raise InfraError(
+            f"git for-each-ref {result.describe()}: {result.tail()}",
+            hint="run in a git checkout with its tags (actions/checkout with fetch-depth: 0),"
+            " or pass --tags FILE",
+        )
+    tags = []
+    for line in result.stdout.splitlines():
+        name, _, when = line.partition("\t")
+        if name and when:
+            tags.append(Tag(name, parse_time(when, what=f"the date of tag {name}")))
+    return tags
+
+
+def postmortem_files(repo: Path, rules: HotfixRules, hotfix_tags: list[str]) -> list[Postmortem]:
+    """Files in the post-mortem directory whose name or first 64 KiB names a hotfix."""
+    directory = inside_repo(repo, rules.postmortem_dir, what="post-mortem directory")
+    if not directory.is_dir():
+        return []
+    out = []
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        with path.open("rb") as fh:
+            head = fh.read(POSTMORTEM_READ_BYTES).decode("utf-8", "replace")
+        for tag in hotfix_tags:
+            if names_version(path.name, tag) or names_version(head, tag):
+                out.append(Postmortem(tag, shown(path)))
+    return out
