@@ -1,0 +1,41 @@
+"""The policy gate: the effective release policy (the file's values over the runbook's).
+
+``policy validate`` and ``policy show`` both ask this gate; an invalid policy raises
+``InputError`` with file:line and the fix (exit 2), a missing one is the runbook's defaults
+with a POL001 notice. The report's data is the effective policy, in the JSON shape of
+``policy show --format json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from releasekit.core.report import Report
+from releasekit.core.signoff.policy import POLICY_PATH, Policy
+from releasekit.workspace.policy import load_policy
+
+TOOL = "policy"
+
+
+@dataclass(frozen=True)
+class PolicyRequest:
+    """Whose policy: the repository root of a checkout."""
+
+    repo: Path
+
+
+def policy_json(policy: Policy) -> dict[str, Any]:
+    """The JSON shape of ``policy show --format json``."""
+    return {
+        "source": policy.source,
+        "policy": policy.to_dict(),
+        "defaults_used": policy.defaulted() + policy.defaulted_rules(),
+    }
+
+
+def effective_policy(request: PolicyRequest) -> Report:
+    """The policy as a report: its notices and, as data, the effective values."""
+    policy, notices = load_policy(request.repo)
+    return Report(TOOL, str(request.repo / POLICY_PATH), tuple(notices), policy_json(policy))
