@@ -251,6 +251,7 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
         ],
     )
     repo.set_ref(REPO, "tags/v1.0.0", main_sha)
+    repo.add_release(REPO, tag_name="v1.0.0", assets=["evidence.json"])
     repo.set_viewer("octocat")
     r = f"{repo.url}/repos/{REPO}"
     calls: list[tuple[str, str, Any]] = [
@@ -295,6 +296,8 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
         ("GET", f"{r}/tags", None),
         ("POST", f"{r}/releases", {"tag_name": "v2.0.0", "name": "2.0.0"}),
         ("POST", f"{r}/pulls", {"head": "feature", "base": "main", "title": "t"}),
+        ("GET", f"{r}/releases", None),
+        ("GET", f"{r}/pulls", {"state": "open"}),
         ("GET", f"{repo.url}/user", None),
     ]
     created: dict[str, int] = {}

@@ -93,6 +93,9 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/tags"),
     ("POST", "/repos/{owner}/{repo}/releases"),
     ("POST", "/repos/{owner}/{repo}/pulls"),
+    # `releasekit board`: the releases with their evidence bundles, and the open release PRs.
+    ("GET", "/repos/{owner}/{repo}/releases"),
+    ("GET", "/repos/{owner}/{repo}/pulls"),
     ("GET", "/user"),
 )
 

@@ -899,7 +899,7 @@ class Builders:
                 "created_at": rel.created_at,
                 "published_at": None if rel.draft else rel.created_at,
                 "author": self.user(rel.author, rel.author_type),
-                "assets": [],
+                "assets": [self.release_asset(repo, rel, i, n) for i, n in enumerate(rel.assets)],
                 "url": f"{api}/releases/{rel.id}",
                 "html_url": f"{HTML_ROOT}/{repo.full_name}/releases/tag/{rel.tag_name}",
                 "assets_url": f"{api}/releases/{rel.id}/assets",
@@ -907,6 +907,30 @@ class Builders:
                 f"{rel.id}/assets{{?name,label}}",
                 "tarball_url": f"{api}/tarball/{rel.tag_name}",
                 "zipball_url": f"{api}/zipball/{rel.tag_name}",
+            },
+        )
+
+    def release_asset(self, repo: Repo, rel: Release, index: int, name: str) -> Any:
+        """``release-asset``: a file attached to a release (``index``: its position)."""
+        asset_id = rel.id * 100 + index + 1
+        return self.fill.component(
+            "release-asset",
+            {
+                "id": asset_id,
+                "node_id": node_id("RA_", asset_id),
+                "name": name,
+                "label": None,
+                "state": "uploaded",
+                "content_type": "application/octet-stream",
+                "size": 1,
+                "digest": None,
+                "download_count": 0,
+                "uploader": self.user(rel.author, rel.author_type),
+                "url": f"{self.api}/repos/{repo.full_name}/releases/assets/{asset_id}",
+                "browser_download_url": f"{HTML_ROOT}/{repo.full_name}/releases/download/"
+                f"{rel.tag_name}/{name}",
+                "created_at": rel.created_at,
+                "updated_at": rel.created_at,
             },
         )
 

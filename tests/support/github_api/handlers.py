@@ -739,6 +739,31 @@ def repos_create_release(ctx: Context) -> Reply:
     return Reply(201, ctx.build.release(repo, release))
 
 
+def repos_list_releases(ctx: Context) -> Reply:
+    """GET .../releases (newest first, drafts included: the token may push)."""
+    repo = repo_of(ctx)
+    found = sorted(repo.releases.values(), key=lambda r: (r.created_at, r.id), reverse=True)
+    page, headers = paginate(ctx, found)
+    return Reply(200, [ctx.build.release(repo, r) for r in page], headers)
+
+
+def pulls_list(ctx: Context) -> Reply:
+    """GET .../pulls filtered by state, head (``owner:branch``) and base; sorted by creation."""
+    repo = repo_of(ctx)
+    state = ctx.arg("state", "open")
+    found = [p for p in repo.pulls.values() if state == "all" or p.state == state]
+    head = ctx.arg("head")
+    if head is not None:
+        found = [p for p in found if f"{repo.owner}:{p.head_ref}" == head]
+    base = ctx.arg("base")
+    if base is not None:
+        found = [p for p in found if p.base_ref == base]
+    newest_first = ctx.arg("direction", "desc") == "desc"
+    found.sort(key=lambda p: (p.created_at, p.number), reverse=newest_first)
+    page, headers = paginate(ctx, found)
+    return Reply(200, [ctx.build.pull_request(repo, p, simple=True) for p in page], headers)
+
+
 def pulls_create(ctx: Context) -> Reply:
     """POST .../pulls (head may be ``branch`` or ``owner:branch``)."""
     repo = repo_of(ctx)
@@ -802,6 +827,8 @@ HANDLERS: dict[str, Callable[[Context], Reply]] = {
     "git/create-tag": git_create_tag,
     "repos/list-tags": repos_list_tags,
     "repos/create-release": repos_create_release,
+    "repos/list-releases": repos_list_releases,
+    "pulls/list": pulls_list,
     "pulls/create": pulls_create,
     "users/get-authenticated": users_get_authenticated,
 }

@@ -201,6 +201,7 @@ class Release:
     author_type: str
     created_at: str
     make_latest: str = "true"
+    assets: list[str] = field(default_factory=list)  # names of the attached files
 
 
 @dataclass
@@ -659,8 +660,10 @@ class GitHubState:
         draft: bool = False,
         prerelease: bool = False,
         target_commitish: str | None = None,
+        created_at: str | None = None,
+        assets: Iterable[str] = (),
     ) -> Release:
-        """Add a release."""
+        """Add a release (``assets``: the names of its attached files)."""
         with self.lock:
             repo = self.repo(full_name)
             release = Release(
@@ -673,7 +676,8 @@ class GitHubState:
                 prerelease=prerelease,
                 author=self.viewer_login,
                 author_type=self.viewer_type,
-                created_at=self.tick(),
+                created_at=created_at or self.tick(),
+                assets=list(assets),
             )
             repo.releases[release.id] = release
             return release
