@@ -149,11 +149,28 @@ def test_every_permission_line_says_why(path: Path) -> None:
             assert "#" in match.group(3), f"{path.name}:{number}: uncommented {line.strip()}"
 
 
+# Jobs besides self-ref that may hold an OIDC token: release.yml's attest job, for Sigstore's
+# signing certificate. Like self-ref it runs no code of the caller's nor releasekit's.
+OIDC_JOBS = {("release.yml", "attest")}
+
+
 @pytest.mark.parametrize("name", REUSABLE)
 def test_only_the_self_ref_job_may_mint_an_oidc_token(name: str) -> None:
     for job_id, job in jobs(load(WORKFLOW_DIR / name)).items():
         wants_token = job.get("permissions", {}).get("id-token") == "write"
-        assert wants_token == (job_id == "self-ref"), job_id
+        allowed = job_id == "self-ref" or (name, job_id) in OIDC_JOBS
+        assert wants_token == allowed, job_id
+
+
+def test_the_attest_job_runs_only_the_attest_action_and_a_digest_check() -> None:
+    job = jobs(load(WORKFLOW_DIR / "release.yml"))["attest"]
+    steps = job["steps"]
+    assert [s.get("uses", "run").split("@")[0] for s in steps] == [
+        "run",
+        "actions/attest-build-provenance",
+    ]
+    assert "checkout" not in json.dumps(job)
+    assert job["permissions"] == {"id-token": "write", "attestations": "write"}
 
 
 # --- pinning (threat 5) and checkout credentials (threat 6) ----------------------------------
@@ -445,7 +462,127 @@ def test_signoff_reads_the_pr_number_from_the_event_not_an_expression() -> None:
     signoff = jobs(load(WORKFLOW_DIR / "pr-gate.yml"))["signoff"]
     step = next(s for s in signoff["steps"] if s.get("uses") == "./.releasekit/")
     assert step["with"]["command"] == "signoff-gate"
-    assert "pr" not in step["with"]
+    # Only the validated number of the merge-group step; empty on pull_request events.
+    assert step["with"]["pr"] == "${{ steps.pr.outputs.number }}"
+
+
+def run_step(script: str, payload: dict[str, Any], tmp_path: Path) -> tuple[int, str]:
+    """Run a step's bash against an event payload; (exit code, what it wrote to GITHUB_OUTPUT)."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    out = tmp_path / "output"
+    proc = run_bash(script, {"GITHUB_EVENT_PATH": str(event), "GITHUB_OUTPUT": str(out)}, tmp_path)
+    return proc.returncode, out.read_text(encoding="utf-8") if out.exists() else ""
+
+
+def test_pr_gate_runs_in_the_merge_queue() -> None:
+    caller = load(WORKFLOW_DIR / "pr.yml")
+    assert "merge_group" in caller["on"]
+    # One concurrency group per merge group: groups never cancel each other.
+    assert "merge_group.head_ref" in caller["concurrency"]["group"]
+    changelog = jobs(load(WORKFLOW_DIR / "pr-gate.yml"))["changelog"]["steps"][-1]
+    assert "github.event_name != 'merge_group'" in changelog["with"]["require-unreleased"]
+
+
+@needs_jq
+@pytest.mark.parametrize(
+    ("head_ref", "code", "number"),
+    [
+        pytest.param(None, 0, "", id="pull-request-event"),
+        pytest.param(f"refs/heads/gh-readonly-queue/main/pr-42-{SHA}", 0, "42", id="queue"),
+        pytest.param(f"refs/heads/gh-readonly-queue/rel/2.x/pr-7-{SHA}", 0, "7", id="slash-base"),
+        pytest.param("refs/heads/main", 2, None, id="not-a-queue-branch"),
+        pytest.param(f"refs/heads/gh-readonly-queue/main/pr-0-{SHA}", 2, None, id="pr-zero"),
+        pytest.param(f"refs/heads/gh-readonly-queue/main/pr-1-{SHA}\nnumber=9", 2, None, id="inj"),
+        pytest.param("refs/heads/gh-readonly-queue/main/pr-$(id)-x", 2, None, id="subst"),
+    ],
+)
+def test_merge_group_pr_number_is_read_strictly(
+    tmp_path: Path, head_ref: str | None, code: int, number: str | None
+) -> None:
+    script = step_named("pr-gate.yml", "signoff", "pr")["run"]
+    payload: dict[str, Any] = {"pull_request": {"number": 3}}
+    if head_ref is not None:
+        payload = {"merge_group": {"head_ref": head_ref}}
+    rc, written = run_step(script, payload, tmp_path)
+    assert rc == code
+    assert written == ("" if number is None else f"number={number}\n")
+
+
+@needs_jq
+def test_merge_group_audit_uses_the_groups_base(tmp_path: Path) -> None:
+    script = step_named("pr-gate.yml", "audit", "base")["run"]
+    base = "b" * 40
+    rc, written = run_step(script, {"merge_group": {"base_sha": base}}, tmp_path)
+    assert (rc, written) == (0, f"sha={base}\n")
+
+
+# --- App tokens: minted in the job that uses them ---------------------------------------------
+
+APP_TOKEN_JOBS = {
+    "pr-gate.yml": "signoff",
+    "prepare-release.yml": "prepare",
+    "tag-release.yml": "tag",
+    "release.yml": "release",
+    "rollback.yml": "release-kill-switch",
+}
+
+
+@pytest.mark.parametrize(("name", "job_id"), APP_TOKEN_JOBS.items())
+def test_app_token_is_minted_in_the_job_from_a_key_and_client_id(name: str, job_id: str) -> None:
+    doc = load(WORKFLOW_DIR / name)
+    call = doc["on"]["workflow_call"]
+    assert call["inputs"]["app-client-id"]["default"] == ""
+    assert call["secrets"]["RELEASEKIT_APP_PRIVATE_KEY"]["required"] is False
+    job = jobs(doc)[job_id]
+    steps = {s.get("id"): s for s in job["steps"]}
+    mint = steps["app"]
+    assert mint["uses"].startswith("actions/create-github-app-token@")
+    assert mint["if"] == "${{ steps.token.outputs.app == 'true' }}"
+    assert mint["with"]["client-id"] == "${{ inputs.app-client-id || vars.RELEASEKIT_APP_CLIENT_ID }}"
+    assert mint["with"]["private-key"] == "${{ secrets.RELEASEKIT_APP_PRIVATE_KEY }}"
+    # Scoped: the App token gets no permission the job itself was not granted, bar Members
+    # (an organisation permission GITHUB_TOKEN cannot have).
+    asked = {k.removeprefix("permission-"): v for k, v in mint["with"].items() if k.startswith("permission-")}
+    granted = job["permissions"]
+    for scope, level in asked.items():
+        if scope != "members":
+            assert scope in granted, (scope, granted)
+            assert level == "read" or granted[scope] == "write", scope
+    # Every user of a token prefers the minted one.
+    text = json.dumps(job)
+    assert "steps.app.outputs.token || secrets.RELEASEKIT_TOKEN || github.token" in text
+    assert text.count("secrets.RELEASEKIT_TOKEN ||") == text.count(
+        "steps.app.outputs.token || secrets.RELEASEKIT_TOKEN ||"
+    )
+
+
+def test_the_token_choice_step_is_one_and_the_same_everywhere() -> None:
+    scripts = {
+        name: step_named(name, job_id, "token") for name, job_id in APP_TOKEN_JOBS.items()
+    }
+    assert len({json.dumps(s, sort_keys=True) for s in scripts.values()}) == 1
+
+
+@pytest.mark.parametrize(
+    ("has_key", "client_id", "code", "written"),
+    [
+        pytest.param("false", "", 0, "app=false\n", id="no-key-github-token"),
+        pytest.param("true", "Iv23abc", 0, "app=true\n", id="key-and-client-id"),
+        pytest.param("true", "", 2, "", id="key-without-client-id"),
+    ],
+)
+def test_the_token_choice(
+    tmp_path: Path, has_key: str, client_id: str, code: int, written: str
+) -> None:
+    script = step_named("pr-gate.yml", "signoff", "token")["run"]
+    out = tmp_path / "output"
+    env = {"RK_HAS_KEY": has_key, "RK_CLIENT_ID": client_id, "GITHUB_OUTPUT": str(out)}
+    proc = run_bash(script, env, tmp_path)
+    assert proc.returncode == code, proc.stdout
+    assert (out.read_text(encoding="utf-8") if out.exists() else "") == written
+    if code:
+        assert "app-client-id" in proc.stdout
 
 
 @needs_jq
