@@ -42,6 +42,7 @@ from releasekit.core.rollout.controller import (
 )
 from releasekit.core.rollout.plan import DEFAULT_PLAN
 from releasekit.errors import InputError
+from releasekit.gates import rollout as rollout_gate
 from support.github_api import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -784,7 +785,7 @@ def test_promotions_are_deployments_and_statuses_and_the_state_rebuilds(
         ("v1.2.3", "live", TASK),
         ("v1.2.3", "paper", TASK),
     ]
-    state = rollout_cli.github_state(port, "1.2.3")
+    state = rollout_gate.github_state(port, "1.2.3")
     assert (state.stage, state.size, state.started_at, state.stage_started_at) == (
         "live-25",
         0.25,
@@ -827,7 +828,7 @@ def test_a_status_forged_by_someone_else_does_not_move_the_rollout(
         description="rk1 20240101T090000Z promote live-100 100% RLT001",
     )
     api.set_viewer("github-actions[bot]")
-    assert rollout_cli.github_state(port, "1.2.3").stage is None
+    assert rollout_gate.github_state(port, "1.2.3").stage is None
 
 
 def test_a_status_write_that_failed_after_github_stored_it_is_not_repeated(

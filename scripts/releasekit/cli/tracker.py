@@ -11,47 +11,30 @@ write``. ``--body-file FILE`` works on a local copy of the issue body instead (n
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from releasekit.adapters.actions import Runtime
-from releasekit.adapters.files import read_text, write_atomic
-from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
+from releasekit.cli.common import ArgumentParser
 from releasekit.cli.common.ops import (
     Clock,
     Connector,
+    OpsRun,
     add_common,
     default_connector,
-    parse_now,
+    new_ops_parser,
+    run_ops,
     run_url,
     utc_now,
 )
 from releasekit.core.report import Report
 from releasekit.core.rollout.rollback import check_tag
-from releasekit.core.rollout.tracker import (
-    ITEMS,
-    TRACKER_LABEL,
-    TRACKER_MARKER,
-    check_evidence,
-    check_item,
-    parse_evidence,
-    render_tracker,
-    tick,
-    tracker_title,
-)
-from releasekit.errors import InputError
-from releasekit.workspace.release_files import shown
-
-TOOL = "tracker"
-BODY_MAX_BYTES = 256 * 1024
+from releasekit.core.rollout.tracker import ITEMS
+from releasekit.gates.tracker import TOOL, TrackerRequest, tracker
 
 
 def _parser() -> ArgumentParser:
-    p = ArgumentParser(prog=f"releasekit {TOOL}", description=(__doc__ or TOOL).splitlines()[0])
-    add_common(p, top=True)
+    p = new_ops_parser(TOOL, __doc__)
     sub = p.add_subparsers(dest="action", metavar="{open,tick}")
     sub.required = True
     o = sub.add_parser("open", help="open (or refresh) the version's checklist issue")
@@ -75,60 +58,31 @@ def main(
     env: Mapping[str, str] | None = None,
 ) -> int:
     """Entry point: ``tracker open`` or ``tracker tick ITEM``."""
-    environ = os.environ if env is None else env
-    try:
-        args = _parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    return run_ops(
+        TOOL,
+        _parser(),
+        argv,
+        subject=lambda args: f"release checklist {args.version}"[:80],
+        evaluate=_evaluate,
+        connector=connector,
+        clock=clock,
+        env=env,
+    )
 
-    def evaluate() -> Report:
-        return _evaluate(args, connector, clock, environ)
 
-    return run_gate(TOOL, f"release checklist {args.version}"[:80], args, evaluate)
-
-
-def _evaluate(
-    args: argparse.Namespace, connector: Connector, clock: Clock, env: Mapping[str, str]
-) -> Report:
-    tag = check_tag(args.version, what="--version")
-    item = check_item(args.item) if args.action == "tick" else None
-    detail = check_evidence(args.evidence) if args.action == "tick" else ""
-    now = parse_now(args.now, clock)
-    by = f"{env.get('GITHUB_WORKFLOW', '').strip() or 'releasekit'} {run_url(env)}".strip()
-    marker = TRACKER_MARKER.format(tag=tag)
-    if args.body_file is not None:
-        path: Path = args.body_file
-        old = (
-            read_text(path, what="tracker body", shown_as=shown(path), max_bytes=BODY_MAX_BYTES)
-            if path.exists()
-            else ""
-        )
-        evidence = parse_evidence(old)
-        if item is not None:
-            evidence = tick(evidence, item, at=now, by=by, detail=detail)
-        write_atomic({path: f"{marker}\n{render_tracker(tag, evidence)}"})
-        url = str(path)
-    else:
-        port = connector(env, Runtime.from_env(sys.stdout, env))
-        found = port.find_issue(marker, label=TRACKER_LABEL)
-        evidence = parse_evidence(found.body) if found else {}
-        if item is not None:
-            evidence = tick(evidence, item, at=now, by=by, detail=detail)
-        result = port.upsert_issue(
-            marker=marker,
-            title=tracker_title(tag),
-            body=render_tracker(tag, evidence),
-            label=TRACKER_LABEL,
-        )
-        url = result.url
-    data = {
-        "version": tag[1:],
-        "tag": tag,
-        "ticked": sorted(evidence),
-        "open": [i for i, _, _ in ITEMS if i not in evidence],
-        "url": url,
-    }
-    return Report(TOOL, f"release checklist {tag}", (), data)
+def _evaluate(run: OpsRun) -> Report:
+    a, env = run.args, run.env
+    tick = a.action == "tick"
+    request = TrackerRequest(
+        action=a.action,
+        tag=check_tag(a.version, what="--version"),
+        now=run.now(),
+        item=a.item if tick else None,
+        evidence=a.evidence if tick else "",
+        body_file=a.body_file,
+        by=f"{env.get('GITHUB_WORKFLOW', '').strip() or 'releasekit'} {run_url(env)}".strip(),
+    )
+    return tracker(request, run.ports)
 
 
 if __name__ == "__main__":

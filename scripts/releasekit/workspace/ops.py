@@ -1,18 +1,31 @@
-"""Reading what the release-operations gates need from a checkout: the rollout plan, tags and
-post-mortems (the repository reader for rollout, rollback, hotfix-sla, tracker and evidence).
+"""Reading what the release-operations gates need: the rollout plan, tags, post-mortems, rollout
+state and metrics files (the repository reader for rollout, rollback, hotfix-sla, tracker and
+evidence).
 
-Every file is read here with ``adapters/files.py``'s bounded-read and inside-the-repo rules;
-tags come from ``git for-each-ref`` (no shell) or a tags file.
+Every file is read (and the state file written) here with ``adapters/files.py``'s
+bounded-read and inside-the-repo rules; tags come from ``git for-each-ref`` (no shell)
+or a tags file.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from releasekit.adapters.commands import run_command
-from releasekit.adapters.files import inside_repo, read_text
-from releasekit.core.rollout.controller import parse_time
+from releasekit.adapters.files import inside_repo, read_text, write_atomic
+from releasekit.core.rollout.controller import (
+    Metrics,
+    RolloutState,
+    parse_metrics,
+    parse_state,
+    parse_time,
+    state_to_json,
+)
 from releasekit.core.rollout.hotfix import Postmortem, Tag, names_version
 from releasekit.core.rollout.plan import HotfixRules, RolloutPlan, parse_rollout_section
 from releasekit.core.yamldoc import parse_yaml
@@ -22,6 +35,10 @@ from releasekit.workspace.release_files import shown
 POLICY_PATH = ".github/release-policy.yml"
 POLICY_MAX_BYTES = 64 * 1024
 TAGS_MAX_BYTES = 4 * 1024 * 1024
+STATE_MAX_BYTES = 4 * 1024 * 1024
+METRICS_MAX_BYTES = 1024 * 1024
+BODY_MAX_BYTES = 256 * 1024
+BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
 # A post-mortem names its version early; reading the first 64 KiB of each file is plenty.
 POSTMORTEM_READ_BYTES = 64 * 1024
 
@@ -115,3 +132,53 @@ def postmortem_files(repo: Path, rules: HotfixRules, hotfix_tags: list[str]) -> 
             if names_version(path.name, tag) or names_version(head, tag):
                 out.append(Postmortem(tag, shown(path)))
     return out
+
+
+def read_state(path: Path) -> tuple[RolloutState, str]:
+    """A rollout state file, parsed (``InputError`` with the file and line when malformed)."""
+    name = shown(path)
+    text = read_text(path, what="rollout state", shown_as=name, max_bytes=STATE_MAX_BYTES)
+    return parse_state(text, shown_as=name), name
+
+
+def write_state(path: Path, state: RolloutState) -> None:
+    """Write a rollout state file atomically."""
+    write_atomic({path: json.dumps(state_to_json(state), indent=2) + "\n"})
+
+
+def read_metrics(path: Path) -> tuple[Metrics, str]:
+    """A metrics snapshot file, parsed, and its text (kept for the incident record)."""
+    name = shown(path)
+    text = read_text(path, what="metrics", shown_as=name, max_bytes=METRICS_MAX_BYTES)
+    return parse_metrics(text, shown_as=name), text
+
+
+def read_body(path: Path) -> str:
+    """A local copy of an issue body (empty when the file does not exist yet)."""
+    if not path.exists():
+        return ""
+    return read_text(path, what="tracker body", shown_as=shown(path), max_bytes=BODY_MAX_BYTES)
+
+
+def write_body(path: Path, text: str) -> None:
+    """Write a local copy of an issue body atomically."""
+    write_atomic({path: text})
+
+
+def event_default_branch(env: Mapping[str, str]) -> str:
+    """The repository's default branch, from the event payload GitHub gives the run
+    (``GITHUB_EVENT_PATH``)."""
+    path = env.get("GITHUB_EVENT_PATH", "")
+    branch: Any = None
+    if path:
+        try:
+            event = json.loads(Path(path).read_text(encoding="utf-8"))
+            branch = (event.get("repository") or {}).get("default_branch")
+        except (OSError, ValueError, AttributeError):
+            branch = None
+    if not isinstance(branch, str) or not BRANCH_RE.match(branch) or ".." in branch:
+        raise InputError(
+            "the default branch is unknown (no repository.default_branch in GITHUB_EVENT_PATH)",
+            hint="pass --policy-ref BRANCH",
+        )
+    return branch

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.adapters.actions import Runtime
-from releasekit.cli.common import FORMATS
+from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
+from releasekit.core.report import Report
 from releasekit.core.rollout.controller import parse_time
+from releasekit.errors import InputError
+from releasekit.gates.rollout import OpsPorts
 from releasekit.workspace.ops import POLICY_PATH
 
 if TYPE_CHECKING:
@@ -84,3 +90,73 @@ def add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=None if top else keep,
         help=f"release policy file (default: REPO/{POLICY_PATH})",
     )
+
+
+def actor(env: Mapping[str, str]) -> str:
+    """Who started this run (the runner's ``GITHUB_ACTOR``), or ``local``."""
+    return env.get("GITHUB_ACTOR", "").strip() or "local"
+
+
+@dataclass
+class OpsRun:
+    """One run of an ops command: its options, ports, clock and environment, and (for the job
+    summary) the details its gate produced."""
+
+    args: argparse.Namespace
+    ports: OpsPorts
+    clock: Clock
+    env: Mapping[str, str]
+    details: str = ""
+
+    def now(self) -> dt.datetime:
+        """``--now`` (when the command has it and it was given), else the clock."""
+        return parse_now(getattr(self.args, "now", None), self.clock)
+
+    def set_details(self, text: str) -> None:
+        """Keep the gate's details for the job summary."""
+        self.details = text
+
+
+def run_ops(
+    tool: str,
+    parser: ArgumentParser,
+    argv: list[str] | None,
+    *,
+    subject: Callable[[argparse.Namespace], str],
+    evaluate: Callable[[OpsRun], Report],
+    connector: Connector,
+    clock: Clock,
+    env: Mapping[str, str] | None,
+    with_details: bool = False,
+) -> int:
+    """Parse, evaluate through the gate, print and publish the report; the exit code.
+
+    ``with_details``: the gate hands the job summary's details to ``OpsRun.set_details``.
+    """
+    environ = os.environ if env is None else env
+    try:
+        args = parser.parse_args(argv)
+    except InputError as exc:
+        return usage_failure(tool, exc)
+    ports = OpsPorts(
+        lambda: connector(environ, Runtime.from_env(sys.stdout, environ)), environ, clock
+    )
+    run = OpsRun(args, ports, clock, environ)
+
+    def details(_report: Report) -> str:
+        return run.details
+
+    return run_gate(
+        tool,
+        subject(args),
+        args,
+        lambda: evaluate(run),
+        details=details if with_details else None,
+    )
+
+
+def new_ops_parser(tool: str, doc: str | None) -> ArgumentParser:
+    """The parser of an ops command, with the common options at the top level."""
+    parser = ArgumentParser(prog=f"releasekit {tool}", description=(doc or tool).splitlines()[0])
+    add_common(parser, top=True)
+    return parser

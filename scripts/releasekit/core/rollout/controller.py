@@ -22,6 +22,12 @@ System instability         rollback at once (RLT013)
 
 A rollback or a pause always wins over a promotion that is due (RLT019). Too little data is
 inconclusive (RLT030-RLT032): hold, never promote.
+
+Why this file is long: the decision, the state it folds and the metrics it reads are one
+model (an event's rules are what the fold reads back; the snapshot's fields are what the
+rollback table and the entry conditions read), kept together so that the one rule — evidence to
+stop from any plausible reading, evidence to proceed only when complete, finite, fresh and
+consistent — can be read in one place.
 """
 
 from __future__ import annotations
