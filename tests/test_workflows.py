@@ -914,3 +914,93 @@ def test_zizmor_pedantic_finds_nothing() -> None:
     findings = json.loads(proc.stdout or "[]")
     assert findings == [], json.dumps(findings, indent=1)[:4000]
     assert proc.returncode == 0, proc.stderr
+
+
+# --- the caller workflows `releasekit init` writes (docs/templates) ---------------------------
+
+TEMPLATES = ROOT / "docs" / "templates"
+TEMPLATE_WORKFLOWS = sorted((TEMPLATES / "workflows").glob("*.yml"))
+
+
+def github_filter(pattern: str) -> re.Pattern[str]:
+    """A tag filter pattern as GitHub reads it (`*`, `+`, `?`, `[...]`; `.` is literal)."""
+    out = ""
+    for part in re.findall(r"\[[^\]]*\]|\*\*|.", pattern):
+        if part.startswith("["):
+            out += part
+        elif part in ("*", "**"):
+            out += ".*" if part == "**" else "[^/]*"
+        elif part in ("+", "?"):
+            out += part
+        else:
+            out += re.escape(part)
+    return re.compile(out)
+
+
+@pytest.mark.parametrize(
+    ("tag", "starts"),
+    [
+        pytest.param("v1.2.3", True, id="release"),
+        pytest.param("v10.0.0-hotfix.2", True, id="hotfix"),
+        pytest.param("v1", False, id="moved-major-tag"),
+        pytest.param("v12", False, id="moved-major-tag-2-digits"),
+        pytest.param("vendor-1.2.3", False, id="not-a-version"),
+    ],
+)
+def test_moving_the_major_tag_never_starts_the_release_pipeline(tag: str, starts: bool) -> None:
+    doc = load(TEMPLATES / "workflows" / "release.yml")
+    patterns = doc["on"]["push"]["tags"]
+    assert any(github_filter(p).fullmatch(tag) for p in patterns) == starts
+    # Our own CI runs on release tags the same way.
+    ours = load(WORKFLOW_DIR / "ci.yml")["on"]["push"]["tags"]
+    assert any(github_filter(p).fullmatch(tag) for p in ours) == starts
+
+
+def test_github_filter_reads_plus_and_classes() -> None:
+    assert github_filter("v[0-9]+").fullmatch("v123")
+    assert not github_filter("v[0-9]+").fullmatch("v")
+    assert not github_filter("v*").fullmatch("v1/x")
+
+
+def test_tag_release_caller_runs_only_for_a_merged_release_pr() -> None:
+    for doc in (load(TEMPLATES / "workflows" / "tag-release.yml"),):
+        [job] = doc["jobs"].values()
+        guard = " ".join(job["if"].split())
+        assert guard.startswith("github.event.pull_request.merged == true && (")
+        assert "startsWith(github.event.pull_request.head.ref, 'release/v')" in guard
+        assert "startsWith(github.event.pull_request.head.ref, 'hotfix/v')" in guard
+        assert doc["on"] == {"pull_request": {"types": ["closed"]}}
+    # The reusable workflow's own self-ref job checks the same before anything runs.
+    assert "merged == true" in jobs(load(WORKFLOW_DIR / "tag-release.yml"))["self-ref"]["if"]
+
+
+def test_release_caller_grants_the_attestation() -> None:
+    release = load(TEMPLATES / "workflows" / "release.yml")["jobs"]["release"]
+    assert release["permissions"]["attestations"] == "write"
+    assert release["permissions"]["id-token"] == "write"
+
+
+def test_templates_pinned_to_a_sha_pass_zizmor_pedantic(tmp_path: Path) -> None:
+    zizmor = shutil.which("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install -r requirements-dev.txt)")
+    target = tmp_path / ".github" / "workflows"
+    target.mkdir(parents=True)
+    for path in TEMPLATE_WORKFLOWS:
+        text = path.read_text(encoding="utf-8").replace("<sha> # v1.0.0", "a" * 40 + " # v1.0.0")
+        (target / path.name).write_text(text, encoding="utf-8")
+    shutil.copy(TEMPLATES / "dependabot.yml", tmp_path / ".github" / "dependabot.yml")
+    proc = subprocess.run(
+        [zizmor, "--offline", "--pedantic", "--format", "json", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert json.loads(proc.stdout or "[]") == [], proc.stdout[:4000]
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_dependabot_template_watches_actions_and_pip() -> None:
+    config = yaml.safe_load((TEMPLATES / "dependabot.yml").read_text(encoding="utf-8"))
+    assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "pip"}
