@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor", "Check the repository's GitHub settings the gates rely on"),
     "self-ref": ("self_ref", "Name the releasekit repository and commit this job's workflow runs"),
     "evidence": ("evidence", "Refuse a tag without a merged, signed-off PR; write the evidence"),
+    "calendar": ("calendar", "Show the release calendar; refuse a cut or tag in a freeze"),
     "board": ("board", "Build the release board: what is live, rollouts, what blocks next"),
 }
 

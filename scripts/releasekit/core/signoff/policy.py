@@ -35,6 +35,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from releasekit.core.calendar.policy import CalendarPolicy, parse_calendar_section
 from releasekit.core.rollout.plan import RolloutPlan, parse_rollout_section
 from releasekit.core.yamldoc import YamlDoc, parse_yaml
 from releasekit.errors import InputError
@@ -237,6 +238,7 @@ class Policy:
     roles: Roles = field(default_factory=Roles)
     release_types: ReleaseTypes = field(default_factory=ReleaseTypes)
     rollout: RolloutPlan = field(default_factory=RolloutPlan)
+    calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
     source: str | None = None
     explicit: frozenset[str] = frozenset()
 
@@ -387,6 +389,8 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
         version=int(data["version"]),
         source=shown_as,
         explicit=frozenset(explicit),
+        # The calendar: section has its own schema and reader (docs/calendar.md).
+        calendar=parse_calendar_section(data.get("calendar"), doc, timezone=data.get("timezone")),
         **sections,
     )
 
