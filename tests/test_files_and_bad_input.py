@@ -152,9 +152,9 @@ def test_write_atomic_writes_every_file(tmp_path: Path) -> None:
 def test_write_atomic_changes_nothing_when_one_target_cannot_be_written(tmp_path: Path) -> None:
     a = tmp_path / "a.txt"
     a.write_text("old a")
-    missing_dir = tmp_path / "no-such-dir" / "b.txt"
+    under_a_file = tmp_path / "a.txt" / "b.txt"  # a directory that cannot be created
     with pytest.raises(InputError):
-        write_atomic({a: "new a", missing_dir: "new b"})
+        write_atomic({a: "new a", under_a_file: "new b"})
     assert a.read_text() == "old a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 

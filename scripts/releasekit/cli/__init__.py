@@ -2,6 +2,10 @@
 
 Commands are imported only when called, so ``releasekit check-changelog`` never pays for
 PyGithub's import (≈ 0.23 s) on an offline path.
+
+This is the process's boundary (docs/security.md): stdout and stderr go through the output
+boundary for the whole command, and whatever a command raises becomes exit 2 (input) or 3
+(infrastructure) with a one-line message, never a traceback.
 """
 
 from __future__ import annotations
@@ -41,8 +45,29 @@ def _usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch ``releasekit <command> ...`` to the command's own ``main``."""
+    """Dispatch ``releasekit <command> ...`` to the command's own ``main``, behind the boundary."""
     args = sys.argv[1:] if argv is None else argv
+    # Imported here: the boundary needs cli.common, which `releasekit --version` does not.
+    from releasekit.cli.common import guarded_stdio, report_crash
+    from releasekit.core.render import visible
+
+    with guarded_stdio():
+        try:
+            return _dispatch(args)
+        except SystemExit as exc:  # argparse's --help/--version and sys.exit in a command
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        except Exception as exc:
+            problem = report_crash(exc)
+            name = visible(args[0]) if args else "releasekit"
+            where = problem.location()
+            sys.stderr.write(
+                f"releasekit {name}: error: {where + ': ' if where else ''}{problem.message}\n"
+                + (f"  fix: {problem.hint}\n" if problem.hint else "")
+            )
+            return problem.exit_code
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help"):
         sys.stdout.write(_usage())
         return 0 if args else 2

@@ -2,11 +2,20 @@
 
 Every rendering is derived from the same report, so a developer's terminal, a reviewer's PR
 comment and the JSON a script reads can never disagree about the verdict.
+
+Text in a report (file names, headings, keys, messages quoting them) comes from the
+repository, so a pull request's author controls it (docs/security.md). Every rendering shows
+it, never obeys it: control characters are made visible (``visible``), a newline inside a
+value cannot start a line of its own, Markdown syntax is escaped outside our own code spans
+(``md_escape``) and the JSON escapes what a log viewer or the Actions runner would act on.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +31,38 @@ _RESET = "\033[0m"
 _BOLD = "\033[1m"
 
 DetailsRenderer = Callable[[Report], str]
+
+
+# Never printed raw: C0 controls (tab and newline are handled by the caller), DEL, C1 controls
+# (U+0085 is a line break to some readers), the Unicode line/paragraph separators, the bidi
+# controls that reorder what a reviewer sees (CVE-2021-42574) and lone surrogates (a file
+# name that is not UTF-8 arrives as surrogate escapes, and could not be written out at all).
+_UNSAFE_CLASS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+)
+_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+_UNSAFE_OR_NEWLINE = re.compile(f"[\n{_UNSAFE_CLASS}]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _show(match: re.Match[str]) -> str:
+    c = match.group()
+    named = _NAMED.get(c)
+    if named is not None:
+        return named
+    code = ord(c)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\u202e``).
+
+    Tab is kept. A newline is shown as ``\\n`` (one value stays on one line) unless
+    ``keep_newlines`` (a multi-line document being shown as lines).
+    """
+    pattern = _UNSAFE if keep_newlines else _UNSAFE_OR_NEWLINE
+    return pattern.sub(_show, text) if pattern.search(text) else text
 
 
 def _plural(n: int, word: str) -> str:
@@ -49,24 +90,26 @@ def render_text(report: Report, *, color: bool = False) -> str:
     def paint(text: str, key: str) -> str:
         return f"{_ANSI[key]}{text}{_RESET}" if color else text
 
+    v = visible  # every field may quote the repository: one value, one line, no raw controls
     verdict = report.verdict
     word = _VERDICT_WORD[verdict]
     word = paint(word, "pass" if verdict == "pass" else "error")
-    head = f"{report.tool}: {report.subject} — {word}"
+    head = f"{report.tool}: {v(report.subject)} — {word}"
     lines = [f"{_BOLD}{head}{_RESET}" if color else head]
     if report.problem is not None:
         p = report.problem
-        where = p.location()
-        lines.append(f"  {paint('error', 'error')}  {where + ': ' if where else ''}{p.message}")
+        where = v(p.location())
+        lines.append(f"  {paint('error', 'error')}  {where + ': ' if where else ''}{v(p.message)}")
         if p.hint:
-            lines.append(f"         fix: {p.hint}")
+            lines.append(f"         fix: {v(p.hint)}")
     for f in report.sorted_findings():
-        where = f.location()
+        where = v(f.location())
         lines.append(
-            f"  {paint(f.level, f.level):<7}  {f.rule}  {where + '  ' if where else ''}{f.message}"
+            f"  {paint(f.level, f.level):<7}  {v(f.rule)}  {where + '  ' if where else ''}"
+            f"{v(f.message)}"
         )
         if f.hint:
-            lines.append(f"           fix: {f.hint}")
+            lines.append(f"           fix: {v(f.hint)}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -101,9 +144,20 @@ def report_to_json(report: Report) -> dict[str, Any]:
     }
 
 
+# In JSON text: what ``visible`` shows, plus the legacy workflow-command prefix ``##[`` (the
+# Actions runner acts on it anywhere in a line). Escaped as \\uXXXX, the JSON value is unchanged.
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]|(?<=##)\\[")
+
+
 def render_json(report: Report) -> str:
-    """``report_to_json`` as indented text with a trailing newline."""
-    return json.dumps(report_to_json(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    """``report_to_json`` as indented text with a trailing newline.
+
+    Non-ASCII text stays readable, but control characters, bidi controls, lone surrogates
+    and the ``[`` of ``##[`` are written as ``\\uXXXX`` escapes: the decoded values are
+    exactly the report's, while the text itself is safe to print in an Actions log.
+    """
+    text = json.dumps(report_to_json(report), indent=2, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 _MD_ESCAPES = str.maketrans(
@@ -119,19 +173,72 @@ _MD_ESCAPES = str.maketrans(
         "`": "\\`",
         "\n": " ",
         "\r": " ",
-        # A zero-width space after @ keeps text from a changelog or PR from pinging people.
-        "@": "@\u200b",
     }
 )
+# GitHub links an @-mention only where the @ follows the start or a character that is not a
+# word character and precedes a letter or digit (pkg@v1.2.3 and mail addresses never ping).
+# There a zero-width space after the @ keeps text from a changelog or PR from pinging anyone;
+# inside a code span nothing pings, so commands in backticks are copied exactly as written.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _md_prose(text: str) -> str:
+    return _MENTION.sub("@\u200b", visible(text.translate(_MD_ESCAPES)))
+
+
+def _md_code(content: str, fence: str) -> str:
+    # A line break in a code span renders as a space; "\|" keeps a table cell whole and
+    # renders as "|" (GFM), so the span reads exactly as the text it quotes.
+    flat = content.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return f"{fence}{visible(flat).replace('|', chr(92) + '|')}{fence}"
 
 
 def md_escape(text: str) -> str:
-    """Escape text from files or users for a Markdown table cell or paragraph."""
-    return text.translate(_MD_ESCAPES)
+    """Escape text from files or users for a Markdown table cell or paragraph.
+
+    Everything is shown literally: Markdown and HTML syntax is escaped, line breaks become
+    spaces, control characters become visible escapes and @-mentions cannot ping. Text between
+    a pair of equal backtick runs stays a code span, verbatim (no zero-width space after an
+    @ there), so a command in a hint can be copied from the rendered comment and run as it is.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    if not runs:
+        return _md_prose(text)
+    # Where each run length occurs, to find a run's closing partner in O(log n): a PR
+    # author's text with thousands of backticks must not make this quadratic.
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, (start, end) in enumerate(runs):
+        by_length[end - start].append(i)
+    out: list[str] = []
+    pos = 0
+    i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        same = by_length[end - start]
+        k = bisect.bisect_right(same, i)
+        if k == len(same):
+            i += 1  # no closing run: these backticks are text, escaped with the prose
+            continue
+        j = same[k]
+        out.append(_md_prose(text[pos:start]))
+        out.append(_md_code(text[end : runs[j][0]], text[start:end]))
+        pos = runs[j][1]
+        i = j + 1
+    out.append(_md_prose(text[pos:]))
+    return "".join(out)
+
+
+def code_span(text: str) -> str:
+    """``text`` as one Markdown code span, whatever backticks it holds (for names and paths)."""
+    longest = max((len(m.group()) for m in _BACKTICKS.finditer(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return _md_code(f"{pad}{text}{pad}", fence)
 
 
 def _md_row(f: Finding) -> str:
-    where = f"`{f.location()}`" if f.file else ""
+    where = code_span(f.location()) if f.file else ""
     hint = md_escape(f.hint) if f.hint else ""
     return f"| {f.level} | `{f.rule}` | {where} | {md_escape(f.message)} | {hint} |"
 
@@ -162,7 +269,7 @@ def render_markdown(
     head = [markdown_heading(report), "", summary_line(report), ""]
     if report.problem is not None:
         p = report.problem
-        where = f"`{p.location()}`: " if p.file else ""
+        where = f"{code_span(p.location())}: " if p.file else ""
         head.append(f"> **The gate could not decide.** {where}{md_escape(p.message)}")
         if p.hint:
             head.append(f">\n> **Fix:** {md_escape(p.hint)}")
@@ -186,14 +293,32 @@ def render_markdown(
     full = assemble(len(rows), True, None)
     if limit is None or len(full.encode()) <= limit:
         return full
-    # Drop the details first, then findings from the least severe end, until it fits.
-    for n in range(len(rows), -1, -1):
-        left_out = len(rows) - n
-        note = (
-            f"> **Cut to fit GitHub's size limit:** {left_out} of {len(rows)} findings"
+
+    # Drop the details first, then findings from the least severe end, until it fits. The
+    # size of a cut is computed from per-row sizes, never by rendering it: the largest number
+    # of rows that fits is found by bisection, so 100,000 findings cost one pass, not 100,000.
+    def cut_note(n: int) -> str:
+        return (
+            f"> **Cut to fit GitHub's size limit:** {len(rows) - n} of {len(rows)} findings"
             f" and the details are not shown. {md_escape(overflow_note)}"
         )
-        text = assemble(n, False, note)
+
+    sizes = [0]
+    for row in rows:
+        sizes.append(sizes[-1] + len(row.encode()) + 1)  # the row and its line break
+
+    def size(n: int) -> int:
+        return len(assemble(0, False, cut_note(n)).encode()) + sizes[n]
+
+    low, high = 0, len(rows)  # the answer is the largest n in [low, high] with size(n) ≤ limit
+    if size(0) <= limit:
+        while low < high:
+            mid = (low + high + 1) // 2
+            if size(mid) <= limit:
+                low = mid
+            else:
+                high = mid - 1
+        text = assemble(low, False, cut_note(low))
         if len(text.encode()) <= limit:
             return text
     # Even the heading alone is too big only for absurd limits; cut bytes, keep valid UTF-8.

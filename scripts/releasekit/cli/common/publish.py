@@ -25,8 +25,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from actions_toolkit.command import Command
-
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import COMMENT_MARKER, GitHubPort
 from releasekit.cli.common import run_gate
@@ -283,8 +281,7 @@ def _report_failures(
     for failure in failures:
         message = f"could not publish: {failure}"
         if runtime.active:
-            title = {"title": f"releasekit {report.tool}"}
-            runtime.out.write(str(Command(level, title, message)) + "\n")
+            runtime.command(level, {"title": f"releasekit {report.tool}"}, message)
         else:
             stream.write(f"releasekit {report.tool}: {level}: {message}\n")
     if not runtime.active:
