@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -44,6 +45,7 @@ from jsonschema import Draft202012Validator
 
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, finding
+from releasekit.core.rollout.jsonread import line_at, load_strict_json, path_line
 from releasekit.core.rollout.plan import DAY_HOURS, RolloutPlan, Stage
 from releasekit.core.versioning.versions import is_hotfix, parse_version
 from releasekit.errors import InputError
@@ -263,34 +265,58 @@ def event_to_json(ev: Event) -> dict[str, Any]:
 
 
 def parse_state(text: str, *, shown_as: str) -> RolloutState:
-    """Read a state file; any problem is an ``InputError`` naming the file."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"rollout state is not JSON: {exc}", file=shown_as) from None
+    """Read a state file; any problem is an ``InputError`` naming the file and line."""
+    hint = f'start from {{"schema": "{STATE_SCHEMA_ID}", "version": "X.Y.Z", "events": []}}'
+    data = load_strict_json(text, shown_as=shown_as, what="rollout state", hint=hint)
     if not isinstance(data, dict) or data.get("schema") != STATE_SCHEMA_ID:
         raise InputError(
             f"rollout state is not a {STATE_SCHEMA_ID} document",
             file=shown_as,
-            hint=f'start from {{"schema": "{STATE_SCHEMA_ID}", "version": "X.Y.Z", "events": []}}',
+            line=path_line(text, ["schema"]) or 1,
+            hint=hint,
         )
     version = data.get("version")
     if not isinstance(version, str) or parse_version(version) is None:
-        raise InputError(f"rollout state version {version!r} is not X.Y.Z", file=shown_as)
+        raise InputError(
+            f"rollout state version {str(version)[:60]!r} is not X.Y.Z",
+            file=shown_as,
+            line=path_line(text, ["version"]) or 1,
+        )
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
-        raise InputError("rollout state events must be a list", file=shown_as)
-    events = [_event_from_json(e, i, shown_as) for i, e in enumerate(raw_events)]
+        raise InputError(
+            "rollout state events must be a list",
+            file=shown_as,
+            line=path_line(text, ["events"]) or 1,
+        )
+    starts = _event_starts(text, len(raw_events))
+    events = [_event_from_json(e, i, shown_as, starts[i]) for i, e in enumerate(raw_events)]
     return state_from_events(version, events)
 
 
-def _event_from_json(raw: Any, index: int, shown_as: str) -> Event:
+_KIND_KEY = re.compile(r'"kind"\s*:')
+
+
+def _event_starts(text: str, count: int) -> list[int | None]:
+    """The line of each event of a state file (by its ``"kind"`` key), None when not found."""
+    events_at = re.search(r'"events"\s*:', text)
+    found = (
+        [line_at(text, m.start()) for m in _KIND_KEY.finditer(text, events_at.end())]
+        if events_at
+        else []
+    )
+    return [found[i] if i < len(found) else None for i in range(count)]
+
+
+def _event_from_json(raw: Any, index: int, shown_as: str, line: int | None = None) -> Event:
     what = f"event {index + 1}"
     if not isinstance(raw, dict):
-        raise InputError(f"rollout state: {what} is not an object", file=shown_as)
+        raise InputError(f"rollout state: {what} is not an object", file=shown_as, line=line)
     kind = raw.get("kind")
     if kind not in EVENT_KINDS:
-        raise InputError(f"rollout state: {what} has unknown kind {kind!r}", file=shown_as)
+        raise InputError(
+            f"rollout state: {what} has unknown kind {str(kind)[:40]!r}", file=shown_as, line=line
+        )
     stage, size, rules = raw.get("stage"), raw.get("size", 0.0), raw.get("rules", [])
     if (
         (stage is not None and not isinstance(stage, str))
@@ -299,7 +325,16 @@ def _event_from_json(raw: Any, index: int, shown_as: str) -> Event:
         or not isinstance(rules, list)
         or not all(isinstance(r, str) for r in rules)
     ):
-        raise InputError(f"rollout state: {what} is malformed", file=shown_as)
+        raise InputError(f"rollout state: {what} is malformed", file=shown_as, line=line)
+    if not 0.0 <= float(size) <= 1.0:
+        # A size is a share of the target position: 0.25 is 25%. Anything else is not a size,
+        # and a size that compares false with everything must never be taken as "not live".
+        raise InputError(
+            f"rollout state: {what} has size {size!r}, not between 0 and 1",
+            file=shown_as,
+            line=line,
+            hint="sizes are shares of the target position: 0.25 for 25%",
+        )
     note = raw.get("note", "")
     return Event(
         at=parse_time(raw.get("at"), what=f"rollout state: {what} time", file=shown_as),
@@ -323,25 +358,25 @@ def metrics_schema() -> dict[str, Any]:
 
 
 def parse_metrics(text: str, *, shown_as: str) -> Metrics:
-    """Read a metrics snapshot; a malformed one is an ``InputError`` naming the field."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(
-            f"metrics snapshot is not JSON: {exc}",
-            file=shown_as,
-            hint="the metrics command must print one JSON object (docs/formats/rollout-metrics.md)",
-        ) from None
+    """Read a metrics snapshot; a malformed one is an ``InputError`` naming the field and line.
+
+    Non-finite numbers (``NaN``, ``Infinity``, ``1e1000``), duplicate keys and out-of-range
+    values are refused here, before any rule sees them (docs/formats/rollout-metrics.md).
+    """
+    hint = "the metrics command must print one JSON object (docs/formats/rollout-metrics.md)"
+    data = load_strict_json(text, shown_as=shown_as, what="metrics snapshot", hint=hint)
     errors = sorted(
         Draft202012Validator(metrics_schema()).iter_errors(data),
         key=lambda e: list(map(str, e.absolute_path)),
     )
     if errors:
         first = errors[0]
-        where = ".".join(str(p) for p in first.absolute_path) or "the snapshot"
+        path = list(first.absolute_path)
+        where = ".".join(str(p) for p in path) or "the snapshot"
         raise InputError(
-            f"metrics snapshot: `{where}`: {first.message}"[:400],
+            f"metrics snapshot: `{where}`: {_schema_message(first)}"[:400],
             file=shown_as,
+            line=path_line(text, path) or 1,
             hint="see docs/formats/rollout-metrics.md",
         )
     period = data["period"]
@@ -349,7 +384,10 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
     end = parse_time(period["end"], what="metrics period.end", file=shown_as)
     if end < start:
         raise InputError(
-            "metrics period ends before it starts", file=shown_as, hint="swap start and end"
+            "metrics period ends before it starts",
+            file=shown_as,
+            line=path_line(text, ["period", "end"]),
+            hint="swap start and end",
         )
     errors_by_level = data.get("errors") or {}
     pnl = data.get("pnl")
@@ -357,6 +395,7 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
         raise InputError(
             "metrics pnl.expected_min is above pnl.expected_max",
             file=shown_as,
+            line=path_line(text, ["pnl", "expected_min"]),
             hint="the expected range is [expected_min, expected_max]",
         )
     flags = data.get("instability")
@@ -375,6 +414,15 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
         instability=None if flags is None else tuple(flags),
         shown_as=shown_as,
     )
+
+
+def _schema_message(error: Any) -> str:
+    """A schema error's message without the offending value (it may be large or hostile)."""
+    validator = getattr(error, "validator", "")
+    limit = getattr(error, "validator_value", None)
+    if validator in ("minimum", "maximum", "type", "const", "enum", "pattern", "maxLength"):
+        return f"fails `{validator}: {json.dumps(limit)[:80]}`"
+    return str(error.message)[:200]
 
 
 # -- the decision ---------------------------------------------------------------------------------
