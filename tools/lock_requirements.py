@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
-"""Regenerate or check ``requirements.lock``: the composite action's hashed runtime pins.
+"""Check or refresh ``requirements.lock``: the composite action's hashed runtime pins.
 
 The action installs its own environment with
 ``pip install --require-hashes --no-deps -r requirements.lock``, so the lock must hold every
 runtime dependency (transitive ones too) with the sha256 of every file PyPI has for it, and
 must pin the top-level packages at exactly the versions in ``requirements.txt``.
 
-    python tools/lock_requirements.py              # regenerate with pip-compile (PyPI)
-    python tools/lock_requirements.py --check      # consistent, and equal to a fresh compile
-    python tools/lock_requirements.py --check --offline   # consistency only, no network
+    python tools/lock_requirements.py --check      # offline: hashed, and agrees with the pins
+    python tools/lock_requirements.py --refresh    # recompile from PyPI and rewrite the lock
+    python tools/lock_requirements.py --check --against-pypi   # also: equal to a fresh compile
 
-Needs pip-tools (requirements-dev.txt) and PyPI for anything but ``--check --offline``.
-Hashes come from PyPI alone: pip's local configuration (extra indexes, find-links,
-constraints) is switched off for the compile, so a mirror can never leak into the lock.
+CI runs ``--check``: it needs no network, so a new release on PyPI (a transitive dependency's,
+say) can never turn an untouched commit red. Refreshing is a deliberate change, reviewed like
+any other: after a pin moves in requirements.txt, or to take newer transitive releases.
+``--refresh`` and ``--against-pypi`` need pip-tools (requirements-dev.txt) and PyPI. Hashes
+come from PyPI alone: pip's local configuration (extra indexes, find-links, constraints) is
+switched off for the compile, so a mirror can never leak into the lock.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements.txt"
 LOCK = ROOT / "requirements.lock"
 INDEX_URL = "https://pypi.org/simple"
-COMPILE_COMMAND = "python tools/lock_requirements.py"
+COMPILE_COMMAND = "python tools/lock_requirements.py --refresh"
 
 _PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(?P<version>[^\s;\\]+)")
 _HASH = re.compile(r"--hash=sha256:(?P<digest>[0-9a-f]{64})")
@@ -140,13 +143,21 @@ def compile_lock(requirements: Path, output: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Regenerate the lock, or with ``--check`` report why it is stale (exit 1)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="check instead of writing")
-    parser.add_argument("--offline", action="store_true", help="with --check: no recompile")
+    """``--check`` (offline, exit 1 when inconsistent) or ``--refresh`` (rewrite the lock)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1] if __doc__ else None)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="check the lock; no network")
+    mode.add_argument("--refresh", action="store_true", help="recompile the lock from PyPI")
+    parser.add_argument(
+        "--against-pypi",
+        action="store_true",
+        help="with --check: also compare with a fresh compile (network)",
+    )
+    # Accepted for older docs and scripts: --check has been offline since 0.x.
+    parser.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     requirements_text = REQUIREMENTS.read_text(encoding="utf-8")
-    if not args.check:
+    if args.refresh:
         compile_lock(REQUIREMENTS, LOCK.relative_to(REQUIREMENTS.parent))
         problems = consistency_problems(requirements_text, LOCK.read_text(encoding="utf-8"))
         for problem in problems:
@@ -157,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     problems = consistency_problems(requirements_text, lock_text)
     for problem in problems:
         print(f"requirements.lock: {problem}", file=sys.stderr)
-    if problems or args.offline:
-        return 1 if problems else 0
+    if problems:
+        print(f"fix the pins, or refresh the lock: `{COMPILE_COMMAND}`", file=sys.stderr)
+        return 1
+    if not args.against_pypi:
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "requirements.lock"
         shutil.copy(REQUIREMENTS, Path(tmp) / "requirements.txt")
@@ -169,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             lock_text.splitlines(), fresh_text.splitlines(), "requirements.lock", "fresh", n=1
         )
         print("\n".join(diff), file=sys.stderr)
-        print(f"requirements.lock is stale: run `{COMPILE_COMMAND}`", file=sys.stderr)
+        print(f"PyPI has newer releases than the lock: `{COMPILE_COMMAND}`", file=sys.stderr)
         return 1
     return 0
 
