@@ -349,15 +349,28 @@ def test_invalid_inputs_are_refused_before_anything_runs(
     assert message in run.stdout
 
 
-def test_windows_runner_is_refused_with_a_clear_message(repo: Path, runner_temp: Path) -> None:
+def test_windows_runner_is_not_refused(repo: Path, runner_temp: Path) -> None:
+    prepare_venv(runner_temp)
     run = run_action(
         {"command": "check-changelog"},
         workspace=repo,
         runner_temp=runner_temp,
         extra_env={"RUNNER_OS": "Windows"},
     )
-    assert run.returncode == 2
-    assert "Linux and macOS" in run.stdout
+    assert run.ran("run")
+    assert "Linux and macOS" not in run.stdout
+
+
+def test_a_windows_venv_layout_is_found_and_reused(repo: Path, runner_temp: Path) -> None:
+    # `python -m venv` on Windows makes Scripts/python.exe, not bin/python.
+    venv = runner_temp / "releasekit-venv"
+    write_executable(venv / "Scripts" / "python.exe", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv / ".releasekit-lock").write_text(lock_marker(), encoding="utf-8")
+    run = run_action({"command": "check-changelog"}, workspace=repo, runner_temp=runner_temp)
+    env_step = next(s for s in run.steps if s.id == "env")
+    assert "Reusing" in env_step.stdout
+    assert env_step.outputs == {"python": str(venv / "Scripts" / "python.exe")}
+    assert run.ran("run")
 
 
 def test_shell_metacharacters_in_values_stay_data(repo: Path, runner_temp: Path) -> None:
@@ -655,3 +668,25 @@ def test_lock_tool_reports_an_unhashed_or_drifted_lock() -> None:
         "semver==3.1.2 has no --hash=sha256: entries",
         "pyyaml: requirements.txt pins 6.0.3, the lock 6.0.2",
     ]
+
+
+def test_without_python3_the_default_falls_back_to_python(repo: Path, runner_temp: Path) -> None:
+    # A Windows runner's PATH: bash's tools and `python`, no `python3`.
+    base, log = stub_interpreter(runner_temp)
+    bin_dir = runner_temp / "winbin"
+    bin_dir.mkdir()
+    for tool in ("bash", "sh", "cat", "cut", "rm", "mkdir", "dirname", "grep", "chmod"):
+        found = shutil.which(tool)
+        assert found is not None, tool
+        (bin_dir / tool).symlink_to(found)
+    (bin_dir / "sha256sum").symlink_to(shutil.which("sha256sum") or "/usr/bin/sha256sum")
+    (bin_dir / "python").symlink_to(base)
+    run = run_action(
+        {"command": "check-changelog"},
+        workspace=repo,
+        runner_temp=runner_temp,
+        extra_env={"PATH": str(bin_dir), "RUNNER_OS": "Windows"},
+    )
+    env_step = next(s for s in run.steps if s.id == "env")
+    assert env_step.returncode == 0, env_step.stdout + env_step.stderr
+    assert log.read_text(encoding="utf-8").splitlines()[:3] == ["-m", "pip", "install"]
