@@ -942,3 +942,38 @@ def test_actions_outputs_version_and_tag(
 def test_unified_diff_is_empty_without_changes() -> None:
     assert unified_diff("f", "a\nb\n", "a\nb\n") == ""
     assert unified_diff("f", "a\n", "b\n") == "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n-a\n+b\n \n"
+
+
+@pytest.mark.parametrize(
+    ("utc", "zone", "date"),
+    [
+        # 09:17 in New York is 14:17 UTC, already the next day in UTC+14: the desk's day wins.
+        ("2026-11-20T14:17:00+00:00", "America/New_York", "2026-11-20"),
+        ("2026-11-21T02:00:00+00:00", "America/New_York", "2026-11-20"),
+        ("2026-11-20T11:00:00+00:00", "Pacific/Kiritimati", "2026-11-21"),
+        ("2026-11-20T23:30:00+00:00", None, "2026-11-20"),  # no policy zone: UTC
+    ],
+)
+def test_default_release_date_is_today_in_the_policy_time_zone(
+    repo: Path, utc: str, zone: str | None, date: str
+) -> None:
+    import datetime as dt
+
+    from releasekit.gates.bump_version import BumpVersionRequest, bump_version
+
+    if zone is not None:
+        (repo / ".github").mkdir()
+        (repo / ".github" / "release-policy.yml").write_text(f"version: 1\ntimezone: {zone}\n")
+    now = dt.datetime.fromisoformat(utc)
+    as_of = now.astimezone(dt.timezone(dt.timedelta(hours=14))).date()
+    report = bump_version(BumpVersionRequest(repo=repo, now=now, as_of=as_of))
+    assert report.verdict == "pass", report
+    assert f"release_date: {date}\n" in (repo / "version.yaml").read_text()
+    assert f"## [1.2.4] - {date}\n" in (repo / "CHANGELOG.md").read_text()
+
+
+def test_date_help_names_the_time_zone(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps the help text
+    assert "(default: today in the policy's `timezone:`, UTC when unset)" in shown

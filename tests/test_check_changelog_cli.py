@@ -13,6 +13,7 @@ import pytest
 
 from releasekit.adapters.actions import Runtime
 from releasekit.cli import main as releasekit_main
+from releasekit.cli.bump_version import main as bump_version
 from releasekit.cli.check_changelog import main
 from releasekit.core.render import render_markdown
 from releasekit.core.report import Report, finding
@@ -293,3 +294,63 @@ def test_offline_gate_does_not_import_pygithub(repo: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo
     )
     assert proc.stdout.strip().endswith("False")
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+
+
+@pytest.fixture
+def base(repo: Path) -> str:
+    """The pull request's base commit: the repository as the fixture wrote it."""
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    return _git(repo, "rev-parse", "HEAD")
+
+
+def _rules(out: dict[str, object]) -> list[str]:
+    findings = out["findings"]
+    assert isinstance(findings, list)
+    return [f["rule"] for f in findings]
+
+
+def _bump_to_1_3_0(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """bump-version moves [Unreleased] into [1.3.0] and version.yaml names 1.3.0."""
+    assert bump_version(["--repo", str(repo), "--part", "minor", "--date", "2024-02-01"]) == 0
+    capsys.readouterr()
+
+
+def test_a_release_pr_needs_no_unreleased_entry(
+    repo: Path, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _bump_to_1_3_0(repo, capsys)
+    code, out = run_json(["--require-unreleased", "--as-of", "2024-02-01"], capsys)
+    assert code == 1
+    assert _rules(out) == ["REL004"]
+    code, out = run_json(["--require-unreleased", "--as-of", "2024-02-01", "--base", base], capsys)
+    assert code == 0
+    assert _rules(out) == ["REL008"]
+    assert out["data"]["release_pr"] is True  # type: ignore[index]
+
+
+def test_a_change_pr_still_needs_its_unreleased_entry(
+    repo: Path, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "CHANGELOG.md").write_text(CHANGELOG.replace("### Added\n- Walk-forward report\n", ""))
+    code, out = run_json(["--require-unreleased", "--as-of", "2024-02-01", "--base", base], capsys)
+    assert code == 1
+    assert _rules(out) == ["REL004"]
+    assert out["data"]["release_pr"] is False  # type: ignore[index]
+
+
+def test_an_unknown_base_is_bad_input(
+    repo: Path, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run_json(["--require-unreleased", "--base", "no-such-ref"], capsys)
+    assert code == 2
+    assert "--base" in out["problem"]["message"]  # type: ignore[index]

@@ -317,3 +317,36 @@ def test_usage_errors_are_exit_2(repo: Path, capsys: pytest.CaptureFixture[str])
     assert main([]) == 2
     assert main(["frobnicate"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_show_markdown_is_a_table_of_every_key_and_its_origin(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / POLICY_PATH).write_text("version: 1\nthresholds:\n  paper_min_trades: 25\n")
+    assert main(["show", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("### ")
+    assert "Policy file: `.github/release-policy.yml`" in out
+    assert "| `thresholds.paper_min_trades` | `25` | policy file |" in out
+    assert "| `thresholds.audit_max_age_days` | `30` | runbook default |" in out
+    assert '| `roles.code_review` | `{"logins": [], ' in out
+
+
+def test_show_report_out_writes_the_json_report(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["show", "--report-out", "policy.json"]) == 0
+    assert capsys.readouterr().out.startswith("# effective release policy (file: none")
+    report = json.loads((repo / "policy.json").read_text())
+    assert report["tool"] == "policy"
+    assert [f["rule"] for f in report["findings"]] == ["POL001"]
+    assert report["data"]["policy"]["thresholds"]["paper_min_trades"] == 10
+
+
+def test_show_report_out_of_an_invalid_policy_is_the_error_report(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / POLICY_PATH).write_text("version: 1\nthresholds:\n  walk_forward: 0.6\n")
+    assert main(["show", "--format", "markdown", "--report-out", "policy.json"]) == 2
+    assert "walk_forward" in capsys.readouterr().out
+    assert json.loads((repo / "policy.json").read_text())["problem"]["line"] == 3
