@@ -183,14 +183,16 @@ class Runtime:
     env: Mapping[str, str]
 
     @classmethod
-    def from_env(cls, out: TextIO, env: Mapping[str, str] | None = None) -> Runtime:
+    def from_env(
+        cls, out: TextIO | CommandSafeStream, env: Mapping[str, str] | None = None
+    ) -> Runtime:
         """The runtime for this process: active when ``GITHUB_ACTIONS`` is ``true``.
 
         When ``out`` is a ``CommandSafeStream`` the runtime writes to its command channel,
         the only place our own workflow commands get through.
         """
         environ = os.environ if env is None else env
-        channel = cast(TextIO, out.commands) if isinstance(out, CommandSafeStream) else out
+        channel = cast(TextIO, out.commands if isinstance(out, CommandSafeStream) else out)
         return cls(environ.get("GITHUB_ACTIONS") == "true", channel, environ)
 
     def command(self, name: str, properties: Mapping[str, str], message: str) -> None:
