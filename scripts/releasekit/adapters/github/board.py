@@ -199,7 +199,8 @@ class BoardPort(ReleaseOpsPort):
             forbidden="give the job `permissions: checks: read`",
             missing=self._repo_missing(),
         )
-        params = {"check_name": CHECK_NAME, "filter": "latest"}
+        # filter=all: with "latest", a newer same-name run of another app could hide ours.
+        params = {"check_name": CHECK_NAME, "filter": "all"}
         best: tuple[int, str, str | None] | None = None
         for item in self._pages(
             f"{self._repo_path}/commits/{sha}/check-runs", op, params, key="check_runs"
