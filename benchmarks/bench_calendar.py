@@ -12,7 +12,9 @@ For ``exchange_calendars`` and ``holidays`` (its financial-holiday calendars), t
   (wall clock, median of ``--runs``), beside a bare interpreter start, and the cumulative
   ``-X importtime`` of the top-level module (median);
 * reports coverage: how many exchanges, and what 2026 in New York looks like (holidays, early
-  closes, session hours) — what the release calendar needs.
+  closes, session hours) — what the release calendar needs;
+* times ``releasekit calendar check`` as a whole process with this interpreter, for a ``24/5``
+  policy (no library) and an ``XNYS`` policy (the library, when installed here).
 
 Prints Markdown for docs/benchmarks.md. Never run by the test suite (needs the package index).
 """
@@ -139,6 +141,38 @@ def installed(python: Path) -> str:
     )
 
 
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = """version: 1
+timezone: America/New_York
+calendar:
+  market: {market}
+  month_end: {{last_trading_days: 2}}
+  session_edges: {{open_minutes: 15, close_minutes: 15}}
+"""
+
+
+def releasekit_rows(workdir: Path, runs: int) -> list[str]:
+    """``releasekit calendar check`` whole-process medians for a 24/5 and an XNYS policy."""
+    rows = []
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    for market in ("24/5", "XNYS"):
+        repo = workdir / f"repo-{market.replace('/', '-')}"
+        (repo / ".github").mkdir(parents=True, exist_ok=True)
+        (repo / ".github" / "release-policy.yml").write_text(POLICY.format(market=market))
+        cmd = [sys.executable, "-m", "releasekit", "calendar", "check", "--action", "tag"]
+        cmd += ["--repo", str(repo), "--now", "2026-12-10T15:00:00Z"]
+        times, code = [], 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            code = subprocess.run(cmd, capture_output=True, env=env, check=False).returncode
+            times.append(time.perf_counter() - start)
+        rows.append(
+            f"| releasekit calendar check, market {market} |"
+            f" {statistics.median(times):.3f} | exit {code} |"
+        )
+    return rows
+
+
 def main() -> int:
     """Measure both libraries and print the Markdown rows."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -172,6 +206,8 @@ def main() -> int:
             f" {cov['holidays_2026']} | {', '.join(cov['early_closes_2026']) or 'none'} |"
             f" {'yes' if cov['session_hours'] else 'no'} | {installed(python)} |"
         )
+    print("\n| command (whole process) | median s | result |\n|---|---:|---|")
+    print("\n".join(releasekit_rows(args.workdir, args.runs)))
     return 0
 
 
