@@ -398,7 +398,6 @@ def test_an_unstable_window_blocks_the_next_live_size() -> None:
     [
         pytest.param({"version": "1.2.2"}, "about v1.2.2", id="other-version"),
         pytest.param({"environment": "live"}, "about live", id="other-environment"),
-        pytest.param({"end": at(4, 1)}, "after now", id="from-the-future"),
     ],
 )
 def test_metrics_about_something_else_are_refused(metrics: dict[str, Any], words: str) -> None:

@@ -38,6 +38,7 @@ from releasekit.cli.common.ops import (
     utc_now,
 )
 from releasekit.core.report import Report
+from releasekit.core.rollout.rollback import release_tag
 from releasekit.gates.rollout import RolloutRequest, rollout
 
 TOOL = "rollout"
@@ -52,6 +53,12 @@ def _parser() -> ArgumentParser:
     _state_options(d)
     d.add_argument("--metrics", type=Path, help="metrics snapshot JSON (default: policy command)")
     d.add_argument("--now", metavar="ISO-8601", help="the time to decide at (default: now)")
+    d.add_argument(
+        "--evidence",
+        type=Path,
+        metavar="FILE",
+        help="the release's evidence.json: its recorded release type sets the rollout mode",
+    )
     d.add_argument("--write-state", action="store_true", help="write the new state to --state")
     d.add_argument("--record", action="store_true", help="record the decision on GitHub")
     d.add_argument(
@@ -85,8 +92,9 @@ def _state_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--version",
-        help="X.Y.Z: with --from-github, the rollout to decide on (default: the newest);"
-        " with a --state file that does not exist yet, start this version's rollout",
+        help="X.Y.Z or vX.Y.Z (both mean the tag vX.Y.Z): with --from-github, the rollout to"
+        " decide on (default: every unfinished rollout); with a --state file that does not"
+        " exist yet, start this version's rollout",
     )
 
 
@@ -125,8 +133,9 @@ def _evaluate(run: OpsRun) -> Report:
         policy=a.policy,
         state=a.state,
         from_github=a.from_github,
-        version=a.version,
+        version=None if a.version is None else release_tag(a.version, what="--version")[1:],
         metrics=a.metrics if decide else None,
+        evidence=a.evidence if decide else None,
         write_state=a.write_state,
         record=a.record,
         deploy=decide and a.deploy,

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from releasekit.adapters.commands import run_command
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import (
+    URGENCY,
     Decision,
     Event,
     EventKind,
@@ -34,9 +35,10 @@ from releasekit.core.rollout.controller import (
     resume,
     state_from_events,
     state_to_json,
+    unfinished,
 )
 from releasekit.core.rollout.plan import RolloutPlan, Stage, expand_template
-from releasekit.core.rollout.rollback import Deployed, check_reason, check_tag
+from releasekit.core.rollout.rollback import TAG_RE, Deployed, check_reason, check_tag
 from releasekit.core.rollout.tracker import (
     TRACKER_LABEL,
     TRACKER_MARKER,
@@ -47,7 +49,13 @@ from releasekit.core.rollout.tracker import (
     tracker_title,
 )
 from releasekit.errors import InputError
-from releasekit.workspace.ops import load_plan, read_metrics, read_state, write_state
+from releasekit.workspace.ops import (
+    load_plan,
+    read_metrics,
+    read_release_mode,
+    read_state,
+    write_state,
+)
 from releasekit.workspace.release_files import shown
 
 if TYPE_CHECKING:
@@ -97,7 +105,9 @@ class RolloutRequest:
     """One ``rollout decide`` or ``rollout resume``: plain values from the command line.
 
     ``state`` (a file) or ``from_github``; ``version`` X.Y.Z (a new rollout with a state file
-    that does not exist yet, or the one rollout to decide on GitHub); ``now`` is the time.
+    that does not exist yet, or the one rollout to decide on GitHub; without it, every
+    unfinished rollout on GitHub is decided); ``now`` is the time; ``evidence`` the release's
+    evidence bundle, whose recorded release type decides the rollout mode.
     """
 
     action: Literal["decide", "resume"]
@@ -108,6 +118,7 @@ class RolloutRequest:
     from_github: bool = False
     version: str | None = None
     metrics: Path | None = None
+    evidence: Path | None = None
     write_state: bool = False
     record: bool = False
     deploy: bool = False
@@ -195,6 +206,23 @@ def record_event(
     port.add_status(dep.id, STATUS_OF_EVENT[ev.kind], encode_event(ev), log_url=log_url or None)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One release's decision, its findings (with the deployment's) and its JSON data."""
+
+    decision: Decision
+    findings: tuple[Finding, ...]
+    data: dict[str, Any]
+
+    def report(self) -> Report:
+        """The report of this release alone."""
+        return Report(TOOL, f"v{self.decision.before.version} rollout", self.findings, self.data)
+
+
+def _is_tag(ref: str) -> bool:
+    return TAG_RE.match(ref) is not None
+
+
 class _Run:
     """One ``rollout`` run."""
 
@@ -232,10 +260,60 @@ class _Run:
         if r.tracker and not r.from_github:
             raise InputError("--tracker needs --from-github (the tracker is a GitHub issue)")
         plan, _ = load_plan(r.repo, r.policy)
+        if r.from_github and r.version is None:
+            states = self.unfinished_states(plan)
+        else:
+            states = [self.load_state()]
+        if len(states) > 1 and r.deploy:
+            raise InputError(
+                f"{len(states)} releases are in rollout: --deploy needs --version",
+                hint="decide all of them without --deploy, then deploy one with --version X.Y.Z",
+            )
+        outcomes = [self.decide_one(plan, state, name, len(states)) for state, name in states]
+        primary = min(outcomes, key=lambda o: URGENCY[o.decision.action])
+        if len(outcomes) == 1:
+            return primary.report(), plan, primary.decision
+        versions = ", ".join(f"v{o.decision.before.version}" for o in outcomes)
+        findings: list[Finding] = []
+        for o in outcomes:
+            v = o.decision.before.version
+            findings += [replace(f, message=f"v{v}: {f.message}") for f in o.findings]
+        findings.append(
+            finding(
+                "RLT034",
+                "notice",
+                f"{len(outcomes)} releases are not finished and were each decided: {versions}",
+            )
+        )
+        data = {**primary.data, "releases": [o.data for o in outcomes]}
+        return (
+            Report(TOOL, f"rollouts of {versions}"[:80], tuple(findings), data),
+            plan,
+            (primary.decision),
+        )
+
+    def unfinished_states(self, plan: RolloutPlan) -> list[tuple[RolloutState, str | None]]:
+        """Every release whose rollout is not finished (the newest when none is), newest first."""
+        port = self.ports.github()
+        versions = list(dict.fromkeys(d.ref[1:] for d in port.deployments() if _is_tag(d.ref)))
+        if not versions:
+            return [(github_state(port, None), None)]
+        states = [github_state(port, v) for v in versions]
+        open_ = [s for s in states if unfinished(plan, s, self.r.now)]
+        return [(s, None) for s in (open_ or states[:1])]
+
+    def decide_one(
+        self, plan: RolloutPlan, state: RolloutState, state_file: str | None, count: int
+    ) -> _Outcome:
+        r = self.r
         now = r.now
-        state, state_file = self.load_state()
-        metrics = self.metrics(plan, state, now)
-        decision = decide(plan, state, metrics, now, subject_file=state_file)
+        metrics = self.metrics(plan, state, now, count)
+        mode = (
+            read_release_mode(r.evidence, f"v{state.version}")
+            if r.evidence is not None and state.stage is None
+            else None
+        )
+        decision = decide(plan, state, metrics, now, subject_file=state_file, mode=mode)
         extra: list[Finding] = []
         recorded = decision.event
         if r.deploy and decision.action == "promote":
@@ -265,13 +343,29 @@ class _Run:
         data["recorded"] = recorded is not None and (r.record or r.write_state)
         data["deployed"] = bool(r.deploy and decision.action == "promote" and not _has_error(extra))
         data["state"] = state_to_json(after)
-        report = Report(TOOL, f"v{state.version} rollout", (*decision.findings, *extra), data)
-        return report, plan, decision
+        if metrics is not None:
+            data["reading"] = {
+                "source": metrics.shown_as,
+                "start": iso(metrics.start),
+                "end": iso(metrics.end),
+            }
+        return _Outcome(decision, (*decision.findings, *extra), data)
 
-    def metrics(self, plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> Metrics | None:
+    def metrics(
+        self, plan: RolloutPlan, state: RolloutState, now: dt.datetime, count: int = 1
+    ) -> Metrics | None:
         r = self.r
         if r.metrics is not None:
-            return read_metrics(r.metrics)[0]
+            snapshot = read_metrics(r.metrics)[0]
+            if count == 1 or snapshot.version == state.version:
+                return snapshot
+            if snapshot.version is None:
+                raise InputError(
+                    f"{count} releases are in rollout and the metrics file names no version",
+                    file=snapshot.shown_as,
+                    hint='add "version": "X.Y.Z" to the snapshot, or pass --version',
+                )
+            # The file is about another release in rollout; this one's come from the command.
         command = plan.commands.metrics
         stage = plan.stage(state.stage) if state.stage else None
         if command is None or stage is None or state.stage_started_at is None:

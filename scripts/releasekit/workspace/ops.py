@@ -19,7 +19,9 @@ from typing import Any
 from releasekit.adapters.commands import run_command
 from releasekit.adapters.files import inside_repo, read_text, write_atomic
 from releasekit.core.rollout.controller import (
+    ROLLOUT_MODES,
     Metrics,
+    RolloutMode,
     RolloutState,
     parse_metrics,
     parse_state,
@@ -27,6 +29,7 @@ from releasekit.core.rollout.controller import (
     state_to_json,
 )
 from releasekit.core.rollout.hotfix import Postmortem, Tag, names_version
+from releasekit.core.rollout.jsonread import load_strict_json, path_line
 from releasekit.core.rollout.plan import HotfixRules, RolloutPlan, parse_rollout_section
 from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InfraError, InputError
@@ -38,6 +41,7 @@ TAGS_MAX_BYTES = 4 * 1024 * 1024
 STATE_MAX_BYTES = 4 * 1024 * 1024
 METRICS_MAX_BYTES = 1024 * 1024
 BODY_MAX_BYTES = 256 * 1024
+EVIDENCE_MAX_BYTES = 4 * 1024 * 1024
 BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
 # A post-mortem names its version early; reading the first 64 KiB of each file is plenty.
 POSTMORTEM_READ_BYTES = 64 * 1024
@@ -151,6 +155,34 @@ def read_metrics(path: Path) -> tuple[Metrics, str]:
     name = shown(path)
     text = read_text(path, what="metrics", shown_as=name, max_bytes=METRICS_MAX_BYTES)
     return parse_metrics(text, shown_as=name), text
+
+
+def read_release_mode(path: Path, tag: str) -> RolloutMode:
+    """The rollout mode the evidence bundle of ``tag`` recorded when the release was tagged
+    (``release.rollout``: staged, direct or immediate)."""
+    name = shown(path)
+    text = read_text(path, what="evidence bundle", shown_as=name, max_bytes=EVIDENCE_MAX_BYTES)
+    hint = "pass the evidence.json of this release's GitHub Release (docs/evidence.md)"
+    data = load_strict_json(text, shown_as=name, what="evidence bundle", hint=hint)
+    bundle: dict[str, Any] = data if isinstance(data, dict) else {}
+    if bundle.get("tag") != tag:
+        raise InputError(
+            f"the evidence bundle is of {str(bundle.get('tag'))[:60]!r}, not {tag}",
+            file=name,
+            line=path_line(text, ["tag"]) or 1,
+            hint=hint,
+        )
+    release = bundle.get("release")
+    mode = release.get("rollout") if isinstance(release, dict) else None
+    for known in ROLLOUT_MODES:
+        if mode == known:
+            return known
+    raise InputError(
+        f"the evidence bundle records no rollout mode (release.rollout is {str(mode)[:40]!r})",
+        file=name,
+        line=path_line(text, ["release", "rollout"]) or 1,
+        hint="staged, direct or immediate, from the release type's rollout in the policy",
+    )
 
 
 def read_body(path: Path) -> str:

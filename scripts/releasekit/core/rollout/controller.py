@@ -51,6 +51,8 @@ from releasekit.core.versioning.versions import is_hotfix, parse_version
 from releasekit.errors import InputError
 
 Action = Literal["promote", "hold", "pause", "rollback"]
+RolloutMode = Literal["staged", "direct", "immediate"]
+ROLLOUT_MODES: tuple[RolloutMode, ...] = ("staged", "direct", "immediate")
 EventKind = Literal["promote", "hold", "pause", "rollback", "resume", "rolled-back"]
 Status = Literal["pending", "active", "paused", "rolling-back", "rolled-back"]
 Condition = Literal["live-errors", "unexpected-losses", "signal-divergence", "system-instability"]
@@ -446,12 +448,19 @@ def decide(
     now: dt.datetime,
     *,
     subject_file: str | None = None,
+    mode: RolloutMode | None = None,
 ) -> Decision:
     """The next step of ``state``'s rollout at ``now``, given the latest ``metrics``.
 
-    ``subject_file`` is how findings name the state (the state file, or None on GitHub).
-    Raises ``InputError`` when the state names a stage the plan does not have, or the
-    metrics are about another version or environment, or from the future.
+    The one rule: evidence to stop (rollback, pause) acts from any plausible reading — partial,
+    stale or dated after ``now``; evidence to proceed (promote, close a divergence deadline)
+    must be complete, finite, fresh and consistent, otherwise the rollout holds.
+
+    ``subject_file`` is how findings name the state (the state file, or None on GitHub);
+    ``mode`` is the release type's rollout mode recorded when the release was tagged (None:
+    ``immediate`` for a hotfix version, else ``staged``). Raises ``InputError`` when the state
+    names a stage the plan does not have, or the metrics are about another version or
+    environment.
     """
     notes = _Notes(subject_file)
     if state.status == "rolled-back":
@@ -460,7 +469,7 @@ def decide(
 
     current = _current_stage(plan, state)
     if current is None:
-        return _first_deployment(plan, state, notes, now)
+        return _first_deployment(plan, state, notes, now, mode)
     index = plan.index(current.id)
     nxt = plan.stages[index + 1] if index + 1 < len(plan.stages) else None
 
@@ -474,9 +483,9 @@ def decide(
         )
         return _finish("rollback", state, notes, now, condition=state.condition)
 
-    if metrics is not None:
-        _check_metrics_subject(metrics, state, current, now)
-    fresh = metrics is not None and _fresh(metrics, plan, now, notes)
+    future = metrics is not None and _check_metrics_subject(metrics, state, current, now, notes)
+    # Fit to proceed on: fresh and not dated after now. Any reading is fit to stop on.
+    fresh = metrics is not None and not future and _fresh(metrics, plan, now, notes)
 
     rollback: list[Condition] = []
     pause = False
@@ -491,12 +500,13 @@ def decide(
         )
     else:
         rollback, pause, since, deadline = _rollback_table(
-            plan, state, current, metrics, now, notes
+            plan, state, current, metrics, now, notes, fresh=fresh
         )
     if since is not None and deadline is None:
         deadline = since + dt.timedelta(hours=plan.rollback.divergence_grace_hours)
 
-    due_at = _due_at(state, current, nxt)
+    late = _late_by(state, current)
+    due_at = _due_at(state, current, nxt, late)
     if rollback or pause or state.status == "paused":
         if rollback:
             action: Action = "rollback"
@@ -538,7 +548,9 @@ def decide(
         )
         return _finish("hold", state, notes, now, deadline=deadline)
 
-    promote = _may_promote(plan, state, current, nxt, metrics, fresh, since, due_at, now, notes)
+    promote = _may_promote(
+        plan, state, (current, nxt), metrics, fresh, since, due_at, now, notes, late
+    )
     return _finish(
         "promote" if promote else "hold",
         state,
@@ -564,18 +576,38 @@ def _current_stage(plan: RolloutPlan, state: RolloutState) -> Stage | None:
     return stage
 
 
+def rollout_mode(version: str, recorded: RolloutMode | None) -> RolloutMode:
+    """The rollout mode: the one recorded at tag time, else ``immediate`` for a hotfix
+    version and ``staged`` for any other (the cautious default)."""
+    if recorded is not None:
+        return recorded
+    parsed = parse_version(version)
+    return "immediate" if parsed is not None and is_hotfix(parsed) else "staged"
+
+
 def _first_deployment(
-    plan: RolloutPlan, state: RolloutState, notes: _Notes, now: dt.datetime
+    plan: RolloutPlan,
+    state: RolloutState,
+    notes: _Notes,
+    now: dt.datetime,
+    recorded: RolloutMode | None,
 ) -> Decision:
-    version = parse_version(state.version)
-    hotfix = version is not None and is_hotfix(version)
-    target = plan.final if hotfix else plan.stages[0]
-    if hotfix:
+    mode = rollout_mode(state.version, recorded)
+    target = plan.stages[0] if mode == "staged" else plan.final
+    if mode == "immediate":
         notes.add(
             "RLT004",
             "notice",
             f"v{state.version} is a hotfix: it goes to {target.environment} at {target.percent}"
             " at once, skipping paper (runbook Emergency Release, step 5)",
+        )
+    elif mode == "direct":
+        notes.add(
+            "RLT006",
+            "notice",
+            f"v{state.version}'s release type rolls out directly: it goes to"
+            f" {target.environment} at {target.percent} without the staged rollout (runbook"
+            " Release Types: Bug Fix and Config Change are Direct)",
         )
     notes.add(
         "RLT001",
@@ -587,9 +619,11 @@ def _first_deployment(
 
 
 def _check_metrics_subject(
-    metrics: Metrics, state: RolloutState, current: Stage, now: dt.datetime
-) -> None:
-    """A snapshot about another version or environment, or from the future, is wrong input."""
+    metrics: Metrics, state: RolloutState, current: Stage, now: dt.datetime, notes: _Notes
+) -> bool:
+    """Whether the snapshot is dated after ``now`` (beyond ``CLOCK_SKEW``): such a reading may
+    still stop the rollout, but never moves it on. A snapshot about another version or
+    environment is wrong input."""
     if metrics.version is not None and metrics.version != state.version:
         raise InputError(
             f"the metrics are about v{metrics.version}, but the rollout is of v{state.version}",
@@ -604,11 +638,21 @@ def _check_metrics_subject(
             hint="have the metrics command export the environment it is given ({environment})",
         )
     if metrics.end > now + CLOCK_SKEW:
-        raise InputError(
-            f"the metrics period ends at {iso(metrics.end)}, after now ({iso(now)})",
-            file=metrics.shown_as,
+        notes.add(
+            "RLT033",
+            "warning",
+            f"the metrics period ends at {iso(metrics.end)}, {_hours(metrics.end - now)} after"
+            f" now ({iso(now)}): a reading dated after now can stop the rollout but never"
+            " promote it",
             hint="check the clock of the monitoring host, or pass the right --now",
         )
+        return True
+    return False
+
+
+def reading(m: Metrics) -> str:
+    """How a finding names the reading it acted on: the source and the period."""
+    return f"reading {m.shown_as}, {iso(m.start)} to {iso(m.end)}"
 
 
 def _fresh(metrics: Metrics, plan: RolloutPlan, now: dt.datetime, notes: _Notes) -> bool:
@@ -633,9 +677,16 @@ def _rollback_table(
     m: Metrics,
     now: dt.datetime,
     notes: _Notes,
+    *,
+    fresh: bool,
 ) -> tuple[list[Condition], bool, dt.datetime | None, dt.datetime | None]:
-    """Apply the runbook's rollback table; returns rollbacks, pause, divergence since/deadline."""
+    """Apply the runbook's rollback table; returns rollbacks, pause, divergence since/deadline.
+
+    Any reading may trigger a condition (``fresh`` or not); only a ``fresh`` reading that ends
+    after the divergence was first seen may close a divergence deadline.
+    """
     rules = plan.rollback
+    where = reading(m)
     rollback: list[Condition] = []
     if current.environment == "live":
         if m.live_errors is None:
@@ -651,7 +702,7 @@ def _rollback_table(
                 "RLT010",
                 "error",
                 f"{m.live_errors} live errors, more than {rules.live_errors_above}: immediate"
-                " rollback (runbook: Live errors > 3)",
+                f" rollback (runbook: Live errors > 3; {where})",
                 hint="the rollback workflow runs the kill switch and redeploys the last stable"
                 " version (docs/rollback.md)",
             )
@@ -660,7 +711,7 @@ def _rollback_table(
         notes.add(
             "RLT013",
             "error",
-            f"system instability ({', '.join(m.instability[:5])}): immediate rollback",
+            f"system instability ({', '.join(m.instability[:5])}): immediate rollback ({where})",
             hint="the rollback workflow runs the kill switch and redeploys the last stable"
             " version (docs/rollback.md)",
         )
@@ -671,7 +722,7 @@ def _rollback_table(
             "RLT011",
             "error",
             f"unexpected losses: P&L {m.pnl:g} is below the expected minimum"
-            f" {m.pnl_expected_min:g}: pause and review",
+            f" {m.pnl_expected_min:g}: pause and review ({where})",
             hint="review the losses; then resume (`releasekit rollout resume`) or roll back",
         )
 
@@ -681,7 +732,8 @@ def _rollback_table(
     d = m.signal_divergence
     if d is not None and d > rules.divergence_above:
         opened = since is None
-        since = since or now
+        # A reading dated after now opens the deadline now, not in the future.
+        since = since or min(now, m.end)
         deadline = since + grace
         if now >= deadline:
             rollback.append("signal-divergence")
@@ -690,7 +742,7 @@ def _rollback_table(
                 "error",
                 f"signal divergence {d:.0%} has stayed above {rules.divergence_above:.0%} since"
                 f" {iso(since)}; the {rules.divergence_grace_hours} h deadline passed:"
-                " rollback",
+                f" rollback ({where})",
                 hint="the rollback workflow redeploys the last stable version (docs/rollback.md)",
             )
         else:
@@ -699,17 +751,17 @@ def _rollback_table(
                 "warning",
                 f"signal divergence {d:.0%} is above {rules.divergence_above:.0%}"
                 f" ({'first seen now' if opened else 'since ' + iso(since)}): rollback at"
-                f" {iso(deadline)} unless it recovers; no promotion meanwhile",
+                f" {iso(deadline)} unless it recovers; no promotion meanwhile ({where})",
                 hint="investigate the divergence (runbook: rollback within 24h)",
             )
     elif since is not None:
         deadline = since + grace
-        if d is not None:
+        if d is not None and fresh and m.end > since:
             notes.add(
                 DEADLINE_CLOSED,
                 "notice",
                 f"signal divergence recovered to {d:.0%}: the rollback deadline opened at"
-                f" {iso(since)} is closed",
+                f" {iso(since)} is closed ({where})",
             )
             since, deadline = None, None
         elif now >= deadline:
@@ -718,7 +770,7 @@ def _rollback_table(
                 "RLT012",
                 "error",
                 f"signal divergence was above {rules.divergence_above:.0%} at {iso(since)} and"
-                f" no metrics show it recovered by the deadline {iso(deadline)}: rollback",
+                f" no fresh metrics show it recovered by the deadline {iso(deadline)}: rollback",
                 hint="the rollback workflow redeploys the last stable version (docs/rollback.md)",
             )
         else:
@@ -726,18 +778,34 @@ def _rollback_table(
                 DEADLINE_OPEN,
                 "warning",
                 f"signal divergence was above {rules.divergence_above:.0%} at {iso(since)} and"
-                f" the metrics do not say whether it recovered: rollback at {iso(deadline)}"
-                " unless they do",
+                " no fresh metrics since then say it recovered: rollback at"
+                f" {iso(deadline)} unless they do",
             )
-            notes.add("RLT030", "warning", "the metrics have no signal_divergence")
+            if d is None:
+                notes.add("RLT030", "warning", "the metrics have no signal_divergence")
     return rollback, pause, since, deadline
 
 
-def _due_at(state: RolloutState, current: Stage, nxt: Stage | None) -> dt.datetime | None:
-    """When ``nxt`` may start by the clock alone: its day, the soak, the end of its window."""
+def _late_by(state: RolloutState, current: Stage) -> dt.timedelta:
+    """How much later than planned the current stage actually started (never negative).
+
+    The next stage's windows and day are measured from the actual stage change: a move to
+    live 25% on day 5 instead of day 4 shifts the days 4-6 window to days 5-7.
+    """
+    if state.started_at is None or state.stage_started_at is None:
+        return dt.timedelta(0)
+    planned = state.started_at + dt.timedelta(hours=current.day * DAY_HOURS)
+    return max(dt.timedelta(0), state.stage_started_at - planned)
+
+
+def _due_at(
+    state: RolloutState, current: Stage, nxt: Stage | None, late: dt.timedelta
+) -> dt.datetime | None:
+    """When ``nxt`` may start by the clock alone: its day, the soak, the end of its window
+    (the day and window shifted by how ``late`` the current stage started)."""
     if nxt is None or state.started_at is None or state.stage_started_at is None:
         return None
-    day0 = state.started_at
+    day0 = state.started_at + late
     times = [
         day0 + dt.timedelta(hours=nxt.day * DAY_HOURS),
         state.stage_started_at + dt.timedelta(hours=current.min_soak_hours),
@@ -750,16 +818,22 @@ def _due_at(state: RolloutState, current: Stage, nxt: Stage | None) -> dt.dateti
 def _may_promote(
     plan: RolloutPlan,
     state: RolloutState,
-    current: Stage,
-    nxt: Stage,
+    stages: tuple[Stage, Stage],
     m: Metrics | None,
     fresh: bool,
     since: dt.datetime | None,
     due_at: dt.datetime | None,
     now: dt.datetime,
     notes: _Notes,
+    late: dt.timedelta,
 ) -> bool:
-    """Whether every gate of the promotion to ``nxt`` holds; each one that does not is noted."""
+    """Whether every gate of the promotion to ``nxt`` holds; each one that does not is noted.
+
+    Proceeding needs complete evidence: every measurement the rollback table reads for the
+    current environment and every one the entry conditions use, from a fresh reading that
+    covers the whole window (measured from the actual stage change).
+    """
+    current, nxt = stages
     if due_at is None or now < due_at:
         when = "" if due_at is None else f" at {iso(due_at)} ({_hours(due_at - now)} from now)"
         notes.add(
@@ -772,13 +846,26 @@ def _may_promote(
     if since is not None:
         return False  # RLT014 already says why
     if m is None or not fresh:
-        return False  # RLT030/RLT032 already say why
+        return False  # RLT030/RLT032/RLT033 already say why
+    absent = [name for name, value in _table_measurements(current, m) if value is None]
+    if absent:
+        notes.add(
+            "RLT030",
+            "warning",
+            f"the metrics have no {', '.join(absent)}: the rollback table cannot be checked,"
+            f" so nothing is promoted to {nxt.id}",
+            hint="export every measurement the rollback table reads"
+            " (docs/formats/rollout-metrics.md)",
+        )
+        return False
+    if any(f.rule in INCONCLUSIVE_RULES for f in notes.items):
+        return False
     ok = True
     rule = nxt.entry
     if rule is not None and state.started_at is not None:
         w = rule.window
-        w_start = state.started_at + dt.timedelta(hours=w.start_hour)
-        w_end = state.started_at + dt.timedelta(hours=w.end_hour)
+        w_start = state.started_at + late + dt.timedelta(hours=w.start_hour)
+        w_end = state.started_at + late + dt.timedelta(hours=w.end_hour)
         if m.start > w_start + WINDOW_SLACK or m.end < w_end - WINDOW_SLACK:
             notes.add(
                 "RLT031",
@@ -797,6 +884,16 @@ def _may_promote(
             f"promote v{state.version} to {nxt.id}: {nxt.environment} at {nxt.percent}{basis}",
         )
     return ok
+
+
+def _table_measurements(current: Stage, m: Metrics) -> list[tuple[str, object]]:
+    """The measurements the rollback table reads in ``current``'s environment."""
+    out: list[tuple[str, object]] = []
+    if current.environment == "live":
+        out.append(("live_errors", m.live_errors))
+    out += [("pnl", m.pnl), ("signal_divergence", m.signal_divergence)]
+    out.append(("instability", m.instability))
+    return out
 
 
 def _entry_conditions(plan: RolloutPlan, nxt: Stage, m: Metrics, notes: _Notes) -> bool:
@@ -949,6 +1046,20 @@ def _headline(findings: Sequence[Finding]) -> str:
     if not findings:
         return ""
     return min(findings, key=lambda f: order[f.level]).message
+
+
+def unfinished(plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> bool:
+    """Whether the rollout still needs deciding: in paper or validation, live below full size,
+    paused, rolling back, or at full size within ``watch_hours_at_full`` of reaching it."""
+    if state.status == "rolled-back" or state.stage is None:
+        return False
+    if state.stage != plan.final.id or state.status != "active":
+        return True
+    reached = state.stage_started_at or now
+    return now < reached + dt.timedelta(hours=plan.rollback.watch_hours_at_full)
+
+
+URGENCY: dict[Action, int] = {"rollback": 0, "pause": 1, "promote": 2, "hold": 3}
 
 
 def resume(state: RolloutState, now: dt.datetime, *, reason: str, by: str) -> RolloutState:

@@ -128,6 +128,8 @@ class RollbackRules:
     divergence_above: float = 0.30
     divergence_grace_hours: int = 24
     max_metrics_age_hours: int = 6
+    # A release at full size stays watched (decided on every run) this long.
+    watch_hours_at_full: int = 168
 
 
 @dataclass(frozen=True)

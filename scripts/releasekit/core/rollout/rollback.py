@@ -74,6 +74,13 @@ def check_tag(text: str, *, what: str) -> str:
     return text
 
 
+def release_tag(text: str, *, what: str) -> str:
+    """The release tag a version argument means: ``1.2.3`` and ``v1.2.3`` both mean ``v1.2.3``
+    (``InputError`` when it is neither a version nor a release tag)."""
+    value = text.strip() if isinstance(text, str) else ""
+    return check_tag(value if value.startswith("v") else f"v{value}", what=what)
+
+
 def check_reason(text: str) -> str:
     """A reason: one line of 1 to 200 printable characters (it reaches commands and issues)."""
     value = text.strip() if isinstance(text, str) else ""
