@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-changelog": ("check_changelog", "Check CHANGELOG.md and version.yaml"),
     "bump-version": ("bump_version", "Cut a release: bump version.yaml and CHANGELOG.md"),
     "verify-audit": ("verify_audit", "Check audit evidence for strategy/model releases"),
+    "audit": ("audit", "Record an audited file's SHA-256 in the audit log (audit stamp)"),
     "release-check": ("release_check", "All offline evidence for one release, in one report"),
     "signoff-gate": ("signoff_gate", "Decide a release PR's sign-off from reviews and evidence"),
     "policy": ("policy", "Show or validate the release policy"),

@@ -18,6 +18,7 @@ from the checkout would let it loosen its own audit thresholds (reference/github
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def request_from(args: argparse.Namespace) -> VerifyAuditRequest:
         release_date=args.release_date,
         bias_junit=args.bias_junit,
         policy_ref=getattr(args, "policy_ref", None),
+        # A pull request's branch: release/* and hotfix/* only ever add checks.
+        head_ref=os.environ.get("GITHUB_HEAD_REF") or None,
     )
 
 

@@ -19,14 +19,15 @@ from releasekit.core.report import Finding, Report, finding
 from releasekit.core.signoff.decision import PaperMetric, UnitEvidence
 from releasekit.core.signoff.policy import Policy
 from releasekit.workspace.audit import (
+    Discovery,
     Source,
-    discover,
     load_audit_log,
     load_bias_results,
     load_unit,
     paper_rel,
     release_info,
     report_rel,
+    scan,
 )
 from releasekit.workspace.release_files import shown
 
@@ -38,6 +39,8 @@ class AuditEvidenceRequest:
     ``release_type``/``audited`` come from the pull request's classification; ``changed`` is
     every path it changed (renames both sides); ``release_date`` is ``--release-date`` (else
     version.yaml's); ``bias_junit`` the anti-bias tests' JUnit XML, when given.
+    ``release_pr`` False: a change pull request (version.yaml's version unchanged, not a
+    hotfix), whose missing audit evidence is reported as what the release will need (AUD022).
     """
 
     repo: Path
@@ -46,6 +49,7 @@ class AuditEvidenceRequest:
     changed: frozenset[str]
     release_date: str | None = None
     bias_junit: Path | None = None
+    release_pr: bool = True
 
 
 class AuditEvidence(NamedTuple):
@@ -58,12 +62,13 @@ class AuditEvidence(NamedTuple):
 def audit_evidence(request: AuditEvidenceRequest, policy: Policy) -> AuditEvidence:
     """verify-audit for what the pull request changed, judged by ``policy``."""
     repo = request.repo
-    sources, notes = _selected_sources(repo, policy, request.changed)
-    if not request.audited and not sources:
+    found = scan(repo, policy)
+    sources, notes = _selected_sources(found, policy, request.changed)
+    if not request.audited and not sources and not found.symlinks:
         return AuditEvidence(None, ())
     release = release_info(repo, None, request.release_date)
     units = [load_unit(repo, policy, s) for s in sources]
-    log, log_name = load_audit_log(repo, policy)
+    log = load_audit_log(repo, policy)
     bias = None if request.bias_junit is None else load_bias_results(request.bias_junit)
     if not sources:
         notes.append(
@@ -81,11 +86,14 @@ def audit_evidence(request: AuditEvidenceRequest, policy: Policy) -> AuditEviden
             policy=policy,
             release=release,
             units=tuple(units),
-            log=log,
-            log_shown=log_name,
+            log=log.log,
+            log_shown=log.shown,
             bias=bias,
             selection=selection,
             findings=tuple(notes),
+            symlinks=found.symlinks,
+            log_symlink=log.symlink,
+            release_pr=request.release_pr,
         ),
         subject=f"{shown(repo)}: {selection}",
     )
@@ -93,11 +101,11 @@ def audit_evidence(request: AuditEvidenceRequest, policy: Policy) -> AuditEviden
 
 
 def _selected_sources(
-    repo: Path, policy: Policy, changed: frozenset[str]
+    found: Discovery, policy: Policy, changed: frozenset[str]
 ) -> tuple[list[Source], list[Finding]]:
     """The strategies and models whose source, audit report or paper report changed."""
     notes: list[Finding] = []
-    sources = [s for s in discover(repo, policy) if valid_name(s.stem)]
+    sources = [s for s in found.sources if valid_name(s.stem)]
     everything = policy.paths.audit_log in changed
     chosen: dict[str, Source] = {}
     for s in sources:

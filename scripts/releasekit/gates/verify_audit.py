@@ -11,6 +11,7 @@ Files are read only through ``releasekit.workspace``; the rules are ``core.audit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,13 @@ from releasekit.core.audit.formats import valid_name
 from releasekit.core.audit.rules import AuditInputs, evaluate_audit
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy
+from releasekit.core.versioning.versions import Version
 from releasekit.errors import InputError
 from releasekit.workspace.audit import (
     Source,
     absent,
     changed_since,
-    discover,
+    current_branch,
     load_audit_log,
     load_bias_results,
     load_policy_at_ref,
@@ -32,6 +34,8 @@ from releasekit.workspace.audit import (
     paper_rel,
     release_info,
     report_rel,
+    scan,
+    version_at,
 )
 from releasekit.workspace.policy import load_policy
 from releasekit.workspace.release_files import shown
@@ -44,6 +48,8 @@ class VerifyAuditRequest:
     ``strategies`` (names) and ``changed_since`` (a git ref) are exclusive; neither means all.
     ``today`` is the latest calendar date anywhere on Earth (a release date after it is an
     error); ``policy_ref`` reads the policy from that commit instead of the checkout.
+    ``head_ref`` is the pull request's branch (in Actions ``GITHUB_HEAD_REF``; else the
+    checked-out branch): ``release/*`` and ``hotfix/*`` check everything even on a change.
     """
 
     repo: Path
@@ -54,6 +60,7 @@ class VerifyAuditRequest:
     release_date: str | None = None
     bias_junit: Path | None = None
     policy_ref: str | None = None
+    head_ref: str | None = None
 
 
 def verify_audit(request: VerifyAuditRequest) -> Report:
@@ -72,12 +79,13 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
     else:
         policy, notices = load_policy_at_ref(repo, request.policy_ref)
     release = release_info(repo, request.version, request.release_date)
-    sources, bad_names = _invalid_stems(discover(repo, policy))
+    found = scan(repo, policy)
+    sources, bad_names = _invalid_stems(list(found.sources))
     selected, selection_findings, selection = _select(request, policy, sources)
     if request.strategies is None:
         selection_findings = bad_names + selection_findings
     units = tuple(load_unit(repo, policy, s) for s in selected)
-    log, log_name = load_audit_log(repo, policy)
+    log = load_audit_log(repo, policy)
     bias = None if request.bias_junit is None else load_bias_results(request.bias_junit)
     extra: list[Finding] = list(notices) + selection_findings
     if release.date > request.today:
@@ -91,17 +99,59 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
                 hint="date the release the day it ships (check-changelog: VER008)",
             )
         )
+    release_pr = _is_release_pr(request, release.version)
+    if not release_pr:
+        extra.append(_change_pr_notice(request, release.version))
+        release = dataclasses.replace(release, version=None, version_source="next release")
     inputs = AuditInputs(
         policy=policy,
         release=release,
         units=units,
-        log=log,
-        log_shown=log_name,
+        log=log.log,
+        log_shown=log.shown,
         bias=bias,
         selection=selection,
         findings=tuple(extra),
+        symlinks=found.symlinks,
+        log_symlink=log.symlink,
+        release_pr=release_pr,
     )
     return evaluate_audit(inputs, subject=f"{shown(repo)}: {selection}")
+
+
+# Branch names may only add checks: these always get the whole release evidence.
+RELEASE_BRANCHES = ("release/", "hotfix/")
+
+
+def _is_release_pr(request: VerifyAuditRequest, version: Version | None) -> bool:
+    """Whether the evidence of a release is required (else: a change pull request).
+
+    Only ``--changed-since`` runs (the PR gate) can be change pull requests: one whose
+    version.yaml version is the same as at the base, on a branch that is not ``release/*``
+    or ``hotfix/*``, with no ``--version`` naming the release. Anything else, or anything
+    unknown, is a release: the strict reading is the default.
+    """
+    since = request.changed_since
+    if since is None or request.version is not None or version is None:
+        return True
+    branch = request.head_ref or current_branch(request.repo)
+    if branch is not None and branch.startswith(RELEASE_BRANCHES):
+        return True
+    return version_at(request.repo, since) != version
+
+
+def _change_pr_notice(request: VerifyAuditRequest, version: Version | None) -> Finding:
+    """AUD022: why this run reports release evidence as notices, and what would change it."""
+    return finding(
+        "AUD022",
+        "notice",
+        f"a change, not a release: version.yaml's version {version} is the same as at"
+        f" {request.changed_since}, so the next release is not known yet; what its audit"
+        " evidence will need is reported as notices, not checked against a release",
+        hint="the release pull request (the one that changes version.yaml's version, e.g. after"
+        " `releasekit bump-version`) needs all of it; a release/* or hotfix/* branch, or"
+        " --version, checks everything now",
+    )
 
 
 def _invalid_stems(sources: list[Source]) -> tuple[list[Source], list[Finding]]:

@@ -9,13 +9,15 @@ evidence and release-check all read audit evidence through this module.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from releasekit.adapters.files import inside_repo, read_text
-from releasekit.adapters.git import changed_files, file_at
+from releasekit.adapters.files import inside_repo, read_text, write_atomic
+from releasekit.adapters.git import changed_files, file_at, run_git
 from releasekit.core.audit.formats import (
     AuditLog,
     UnitKind,
@@ -28,6 +30,7 @@ from releasekit.core.audit.junit import BiasResults, parse_junit
 from releasekit.core.audit.rules import ReleaseInfo, UnitInput
 from releasekit.core.report import Finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
+from releasekit.core.versioning.version_file import parse_version_file
 from releasekit.core.versioning.versions import Version, parse_version
 from releasekit.errors import InputError
 from releasekit.workspace.policy import POLICY_MAX_BYTES, defaults_notice
@@ -148,29 +151,85 @@ def release_info(repo: Path, version_arg: str | None, date_arg: str | None) -> R
     )
 
 
-def discover(repo: Path, policy: Policy) -> list[Source]:
-    """Every strategy (``*.pine``) and model (``*.py``, not ``_*.py``) under the policy's paths."""
+@dataclass(frozen=True)
+class Discovery:
+    """The strategies and models under the policy's paths, and the governed symlinks.
+
+    ``symlinks``: paths (as findings name them) under the strategies, models, audits and paper
+    directories, or the audit log, that are symbolic links. They are never followed: what is
+    behind them is not a source, and they are reported (AUD021), never skipped silently.
+    """
+
+    sources: tuple[Source, ...]
+    symlinks: tuple[str, ...]
+
+
+def scan(repo: Path, policy: Policy) -> Discovery:
+    """Every strategy (``*.pine``) and model (``*.py``, not ``_*.py``), and every governed link.
+
+    A link that leads outside the repository is an ``InputError`` (exit 2), as everywhere.
+    """
     out: list[Source] = []
+    links: dict[str, None] = {}
     root = repo.resolve()
-    dirs: tuple[tuple[UnitKind, str], ...] = (
-        ("strategy", policy.paths.strategies),
-        ("model", policy.paths.models),
+    paths = policy.paths
+    governed: tuple[tuple[UnitKind | None, str], ...] = (
+        ("strategy", paths.strategies),
+        ("model", paths.models),
+        (None, paths.audits),
+        (None, paths.paper_reports),
+        (None, paths.audit_log),
     )
-    for kind, rel_dir in dirs:
-        base = inside_repo(repo, rel_dir, what=f"{kind} directory")
+    for kind, rel_dir in governed:
+        base = inside_repo(repo, rel_dir, what=f"{kind or 'evidence'} path")
+        link = _first_symlink(repo, rel_dir)
+        if link is not None:
+            links.setdefault(_link(repo, link), None)
+            continue
         if not base.is_dir():
             continue
-        ext = _EXTENSIONS[kind]
-        # os.walk does not follow directory symlinks; file symlinks are checked below.
+        # os.walk does not follow directory links; they and file links are reported instead.
         for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+            here = Path(dirpath)
+            for name in sorted(dirnames + filenames):
+                if (here / name).is_symlink():
+                    links.setdefault(_link(repo, (here / name).relative_to(root).as_posix()))
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith((".", "__")) and not (here / d).is_symlink()
+            )
+            if kind is None:
+                continue
+            ext = _EXTENSIONS[kind]
             for name in sorted(filenames):
                 if not name.endswith(ext) or (kind == "model" and name.startswith("_")):
                     continue
-                rel = (Path(dirpath) / name).relative_to(root).as_posix()
-                path = inside_repo(repo, rel, what=kind)
-                out.append(Source(kind, name[: -len(ext)], path, rel))
-    return out
+                if (here / name).is_symlink():
+                    continue
+                rel = (here / name).relative_to(root).as_posix()
+                out.append(Source(kind, name[: -len(ext)], inside_repo(repo, rel, what=kind), rel))
+    return Discovery(tuple(out), tuple(shown(repo / rel) for rel in sorted(links)))
+
+
+def discover(repo: Path, policy: Policy) -> list[Source]:
+    """Every strategy (``*.pine``) and model (``*.py``, not ``_*.py``) under the policy's paths."""
+    return list(scan(repo, policy).sources)
+
+
+def _first_symlink(repo: Path, rel: str) -> str | None:
+    """The first leading part of ``rel`` (from the repository root) that is a symbolic link."""
+    here = repo
+    parts = Path(rel).parts
+    for i, part in enumerate(parts):
+        here = here / part
+        if here.is_symlink():
+            return "/".join(parts[: i + 1])
+    return None
+
+
+def _link(repo: Path, rel: str) -> str:
+    """``rel``, a governed symlink; an ``InputError`` when it leads outside the repository."""
+    inside_repo(repo, rel, what="symbolic link")
+    return rel
 
 
 def _report_rel(policy: Policy, s: Source) -> str:
@@ -181,13 +240,25 @@ def _paper_rel(policy: Policy, s: Source) -> str:
     return posixpath.join(policy.paths.paper_reports, f"{s.stem.lower()}_paper.md")
 
 
-def _read_optional(repo: Path, rel: str, what: str) -> tuple[str | None, str]:
-    """A file's text (None when it does not exist) and how findings name it."""
+class _Evidence(NamedTuple):
+    """An evidence file's text (None when absent or a link), its name, and whether it is a link."""
+
+    text: str | None
+    shown: str
+    symlink: bool = False
+
+
+def _read_optional(repo: Path, rel: str, what: str) -> _Evidence:
+    """An evidence file's text: None when it does not exist, or is (or is under) a symlink."""
     path = inside_repo(repo, rel, what=what)
     name = shown(path)
+    link = _first_symlink(repo, rel)
+    if link is not None:
+        _link(repo, link)
+        return _Evidence(None, name, symlink=True)
     if not path.exists():
-        return None, name
-    return read_text(path, what=what, shown_as=name, max_bytes=AUDIT_MAX_BYTES), name
+        return _Evidence(None, name)
+    return _Evidence(read_text(path, what=what, shown_as=name, max_bytes=AUDIT_MAX_BYTES), name)
 
 
 def load_unit(repo: Path, policy: Policy, source: Source) -> UnitInput:
@@ -196,27 +267,49 @@ def load_unit(repo: Path, policy: Policy, source: Source) -> UnitInput:
     text = read_text(source.path, what=source.kind, shown_as=src_name, max_bytes=SOURCE_MAX_BYTES)
     header = parse_header(text, shown_as=src_name, kind=source.kind, stem=source.stem)
     report_rel = _report_rel(policy, source)
-    report_text, report_name = _read_optional(repo, report_rel, "audit report")
-    paper_text, paper_name = _read_optional(repo, _paper_rel(policy, source), "paper report")
+    report = _read_optional(repo, report_rel, "audit report")
+    paper = _read_optional(repo, _paper_rel(policy, source), "paper report")
     log_dir = posixpath.dirname(policy.paths.audit_log) or "."
     return UnitInput(
         kind=source.kind,
         header=header,
         report=None
-        if report_text is None
-        else parse_audit_report(report_text, shown_as=report_name),
-        report_shown=report_name,
+        if report.text is None
+        else parse_audit_report(report.text, shown_as=report.shown),
+        report_shown=report.shown,
         report_repo_path=report_rel,
         report_link=posixpath.relpath(report_rel, log_dir),
-        paper=None if paper_text is None else parse_paper_report(paper_text, shown_as=paper_name),
-        paper_shown=paper_name,
+        paper=None if paper.text is None else parse_paper_report(paper.text, shown_as=paper.shown),
+        paper_shown=paper.shown,
+        source_rel=source.rel,
+        source_sha256=text_sha256(text),
+        report_symlink=report.symlink,
+        paper_symlink=paper.symlink,
     )
 
 
-def load_audit_log(repo: Path, policy: Policy) -> tuple[AuditLog | None, str]:
-    """The policy's audit log, parsed (None when it does not exist), and how findings name it."""
-    text, name = _read_optional(repo, policy.paths.audit_log, "audit log")
-    return (None if text is None else parse_audit_log(text, shown_as=name)), name
+def text_sha256(text: str) -> str:
+    """The SHA-256 an audit records for a source: of its text as UTF-8 with LF line endings.
+
+    For a file committed with LF endings and no byte-order mark (the norm), this is exactly
+    ``sha256sum FILE``; a checkout that converts line endings does not change it.
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class LogRead(NamedTuple):
+    """The audit log, parsed (None when absent or a link), how findings name it, link or not."""
+
+    log: AuditLog | None
+    shown: str
+    symlink: bool
+
+
+def load_audit_log(repo: Path, policy: Policy) -> LogRead:
+    """The policy's audit log, parsed: None when it does not exist or is a symbolic link."""
+    read = _read_optional(repo, policy.paths.audit_log, "audit log")
+    log = None if read.text is None else parse_audit_log(read.text, shown_as=read.shown)
+    return LogRead(log, read.shown, read.symlink)
 
 
 def load_bias_results(path: Path) -> BiasResults:
@@ -244,3 +337,54 @@ def report_rel(policy: Policy, s: Source) -> str:
 def paper_rel(policy: Policy, s: Source) -> str:
     """The repository path of a source's paper report (``{paper}/{stem}_paper.md``)."""
     return _paper_rel(policy, s)
+
+
+# version.yaml is a few lines; anything near this size is not one.
+_VERSION_MAX_BYTES = 64 * 1024
+
+
+def version_at(repo: Path, ref: str) -> Version | None:
+    """version.yaml's version in the commit ``ref`` (None when it has none, or no readable one)."""
+    text = file_at(
+        repo,
+        ref,
+        VERSION_NAME,
+        max_bytes=_VERSION_MAX_BYTES,
+        what="version.yaml",
+        option="--changed-since",
+    )
+    if text is None:
+        return None
+    return parse_version_file(text, shown_as=f"{VERSION_NAME} at {ref}").parsed_version
+
+
+def current_branch(repo: Path) -> str | None:
+    """The checked-out branch's short name (None on a detached HEAD, as in a PR checkout)."""
+    proc = run_git(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"], what="symbolic-ref")
+    name = proc.stdout.decode("utf-8", "replace").strip()
+    return name if proc.returncode == 0 and name else None
+
+
+def audit_log_text(repo: Path, policy: Policy) -> tuple[str, str, Path]:
+    """The audit log's text, how findings name it, and its path (``InputError`` when absent)."""
+    rel = policy.paths.audit_log
+    read = _read_optional(repo, rel, "audit log")
+    path = inside_repo(repo, rel, what="audit log")
+    if read.symlink:
+        raise InputError(
+            "the audit log is a symbolic link; releasekit never writes through one",
+            file=read.shown,
+            hint="commit the audit log itself at that path",
+        )
+    if read.text is None:
+        raise InputError(
+            "no audit log to record the audit in",
+            file=read.shown,
+            hint="`releasekit init` writes an empty one; add the audit's row, then stamp it",
+        )
+    return read.text, read.shown, path
+
+
+def write_audit_log(path: Path, text: str) -> None:
+    """Replace the audit log's content (atomically: the old text or the new, never half)."""
+    write_atomic({path: text})

@@ -23,6 +23,12 @@ from releasekit.core.versioning.versions import Version, parse_version
 
 _NO_RELEASE = frozenset({"", "-", "—", "–", "n/a", "none"})
 LOG_COLUMNS = ("Audit ID", "Strategy", "Version", "Release", "Date", "Auditor", "Verdict", "Report")
+# The SHA-256 of the strategy or model file the audit audited (verify-audit's AUD020). Optional
+# in the table so that a log written before the column existed still parses: the rule says
+# what to paste, instead of the whole log failing to read.
+SHA256_COLUMN = "SHA-256"
+SHA256_ALIASES = ("SHA-256", "sha256", "Source SHA-256")  # matched in any case
+_SHA256_HEX = frozenset("0123456789abcdef")
 
 
 @lru_cache(maxsize=8192)
@@ -105,6 +111,16 @@ class AuditLog:
                 good.append(v)
         return good, bad
 
+    def has_sha256(self, row: AuditRow) -> bool:
+        """Whether the row's table has the SHA-256 column (logs from before it may not)."""
+        return SHA256_COLUMN in self.columns[row.table]
+
+    def sha256(self, row: AuditRow) -> str:
+        """The row's SHA-256 cell as written (``""`` when the table has no such column)."""
+        if not self.has_sha256(row):
+            return ""
+        return self.field(row, SHA256_COLUMN)
+
     def for_strategy(self, name: str) -> list[AuditRow]:
         """Every row of one strategy or model (any case), in file order."""
         key = name.casefold()
@@ -128,8 +144,9 @@ def parse_audit_log(text: str, *, shown_as: str) -> AuditLog:
                 "the audit log has no audit table (a table with an `Audit ID` column)",
                 file=shown_as,
                 line=1,
-                hint="start from docs/templates/audit_log.md: | Audit ID | Strategy | Version |"
-                " Release | Date | Auditor | Verdict | Report |",
+                hint="start from the audit log `releasekit init` writes (docs/audits/audit_log.md):"
+                " | Audit ID | Strategy | Version | Release | Date | Auditor | Verdict | Report |"
+                " SHA-256 |",
             )
         )
     for table in audit_tables:
@@ -147,6 +164,9 @@ def parse_audit_log(text: str, *, shown_as: str) -> AuditLog:
                 )
             )
             continue
+        sha = table.column(*SHA256_ALIASES)
+        if sha is not None:
+            cols[SHA256_COLUMN] = sha
         index = len(columns)
         columns.append(cols)
         c_id, c_strategy, c_verdict = cols["Audit ID"], cols["Strategy"], cols["Verdict"]
@@ -223,3 +243,8 @@ def _check_row(row: AuditRow, shown_as: str, seen: Mapping[str, AuditRow]) -> li
             )
         )
     return out
+
+
+def is_sha256(text: str) -> bool:
+    """Whether ``text`` is a SHA-256 digest written as 64 hexadecimal digits (any case)."""
+    return len(text) == 64 and set(text.lower()) <= _SHA256_HEX

@@ -34,6 +34,7 @@ REPORT_FIELDS = ("Audit ID", "Strategy", "Version", "Auditor", "Date", "Verdict"
 WF_WINDOW = ("Window",)
 WF_IS = ("IS return", "IS return %", "IS return (%)", "In-sample return")
 WF_OOS = ("OOS return", "OOS return %", "OOS return (%)", "Out-of-sample return")
+WF_OOS_PERIOD = ("Out-of-sample", "Out of sample", "OOS", "OOS period", "Out-of-sample period")
 FIXES_SECTION = 5
 WALK_FORWARD_SECTION = 6
 
@@ -44,12 +45,13 @@ WALK_FORWARD_SECTION = 6
 
 @dataclass(frozen=True)
 class Window:
-    """One walk-forward window: its label and in-/out-of-sample returns."""
+    """One walk-forward window: its label, in-/out-of-sample returns, out-of-sample period."""
 
     label: str
     line: int
     is_return: Figure | None
     oos_return: Figure | None
+    oos_period: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,8 @@ def parse_audit_report(text: str, *, shown_as: str) -> AuditReport:
                 "the audit report has no summary table before its numbered sections",
                 file=shown_as,
                 line=1,
-                hint="start from docs/templates/audit_report.md: | Field | Value | with "
-                + ", ".join(REPORT_FIELDS),
+                hint="start from docs/releasekit-templates/audit_report.md (`releasekit init`"
+                " writes it): | Field | Value | with " + ", ".join(REPORT_FIELDS),
             )
         )
     else:
@@ -296,6 +298,7 @@ def _walk_forward(
             )
         )
         return WalkForward(section.heading.line, table.line, (), stated, stated_line), findings
+    oos_period = table.column(*WF_OOS_PERIOD)
     windows: list[Window] = []
     for row in table.rows:
         label = plain_text(row.cell(cols["Window"]))
@@ -315,7 +318,8 @@ def _walk_forward(
                         hint="write a return like +4.2% or -1.3%",
                     )
                 )
-        windows.append(Window(label, row.line, figures["IS return"], figures["OOS return"]))
+        period = plain_text(row.cell(oos_period)) if oos_period is not None else ""
+        windows.append(Window(label, row.line, figures["IS return"], figures["OOS return"], period))
     if not windows:
         findings.append(
             finding(

@@ -6,7 +6,8 @@ vocabulary (``fields``); this module gathers them, so callers import every forma
 Each parser turns text into a frozen value plus the structural findings made while reading it
 (a missing column, an unreadable figure), never an exception: a malformed evidence file blocks
 the release with a precise finding (exit 1), it does not stop the gate. The formats are
-documented in docs/formats/ with templates in docs/templates/.
+documented in docs/formats/, with templates that ``releasekit init`` writes to
+docs/releasekit-templates/.
 
 Markdown is read with ``core.markdown`` (markdown-it-py); only the one-line source headers
 (``// Version: 2.1.0``) and single table cells are matched with regular expressions.
@@ -14,8 +15,11 @@ Markdown is read with ``core.markdown`` (markdown-it-py); only the one-line sour
 
 from releasekit.core.audit.audit_log import (
     LOG_COLUMNS,
+    SHA256_ALIASES,
+    SHA256_COLUMN,
     AuditLog,
     AuditRow,
+    is_sha256,
     parse_audit_log,
 )
 from releasekit.core.audit.audit_report import (
@@ -24,6 +28,7 @@ from releasekit.core.audit.audit_report import (
     WALK_FORWARD_SECTION,
     WF_IS,
     WF_OOS,
+    WF_OOS_PERIOD,
     WF_WINDOW,
     AuditReport,
     WalkForward,
@@ -72,10 +77,13 @@ __all__ = [
     "PAPER_REQUIRED_METRICS",
     "PASSING",
     "REPORT_FIELDS",
+    "SHA256_ALIASES",
+    "SHA256_COLUMN",
     "VERDICTS",
     "WALK_FORWARD_SECTION",
     "WF_IS",
     "WF_OOS",
+    "WF_OOS_PERIOD",
     "WF_WINDOW",
     "AuditLog",
     "AuditReport",
@@ -93,6 +101,7 @@ __all__ = [
     "audit_id_date",
     "comment_prefix",
     "find_columns",
+    "is_sha256",
     "parse_audit_log",
     "parse_audit_report",
     "parse_figure",

@@ -38,7 +38,12 @@ class ReleaseInfo:
 
 @dataclass(frozen=True)
 class UnitInput:
-    """One strategy or model and its evidence files (None when the file does not exist)."""
+    """One strategy or model and its evidence files (None when the file does not exist).
+
+    ``source_rel`` is the source's repository path and ``source_sha256`` the SHA-256 of its
+    text (UTF-8, LF line endings), which the audit log must record (AUD020). ``report_symlink``
+    / ``paper_symlink``: the report is a symbolic link, so it was not read (AUD021).
+    """
 
     kind: UnitKind
     header: SourceHeader
@@ -48,11 +53,20 @@ class UnitInput:
     report_link: str
     paper: PaperReport | None
     paper_shown: str
+    source_rel: str | None = None
+    source_sha256: str | None = None
+    report_symlink: bool = False
+    paper_symlink: bool = False
 
 
 @dataclass(frozen=True)
 class AuditInputs:
-    """Everything the evaluation needs, already read and parsed."""
+    """Everything the evaluation needs, already read and parsed.
+
+    ``symlinks``: governed paths (shown as findings name them) that are symbolic links and
+    were not followed (AUD021). ``release_pr`` False: a change pull request, whose audit
+    evidence is for a release not yet known, so what it lacks is said as notices.
+    """
 
     policy: Policy
     release: ReleaseInfo
@@ -62,6 +76,9 @@ class AuditInputs:
     bias: BiasResults | None
     selection: str
     findings: tuple[Finding, ...] = ()
+    symlinks: tuple[str, ...] = ()
+    log_symlink: bool = False
+    release_pr: bool = True
 
 
 def pct(value: Fraction) -> str:

@@ -90,8 +90,8 @@ def parse_paper_report(text: str, *, shown_as: str) -> PaperReport:
                 "the paper report has no summary table",
                 file=shown_as,
                 line=1,
-                hint="start from docs/templates/paper_reconciliation.md: | Field | Value | with "
-                + ", ".join(PAPER_FIELDS),
+                hint="start from docs/releasekit-templates/paper_reconciliation.md (`releasekit"
+                " init` writes it): | Field | Value | with " + ", ".join(PAPER_FIELDS),
             )
         )
     else:

@@ -27,25 +27,31 @@ def paper_checks(
     h = u.header
     p = u.paper
     if p is None:
-        return [
+        why = (
+            "the paper report is a symbolic link (AUD021)" if u.paper_symlink else "no paper report"
+        )
+        missing = [
             finding(
                 "AUD007",
                 "error",
                 f"no paper reconciliation report for {h.name}: {u.paper_shown} does not exist",
                 file=u.paper_shown,
-                hint="write it from docs/templates/paper_reconciliation.md (runbook: paper"
-                " results within 20% of backtest)",
-            ),
+                hint="write it from docs/releasekit-templates/paper_reconciliation.md (`releasekit"
+                " init` writes the template; runbook: paper results within 20% of backtest)",
+            )
+        ]
+        return [
+            *([] if u.paper_symlink else missing),
             finding(
                 "AUD006",
                 "notice",
-                f"{h.name}: paper divergence not checked (no paper report)",
+                f"{h.name}: paper divergence not checked ({why})",
                 file=u.paper_shown,
             ),
             finding(
                 "AUD008",
                 "notice",
-                f"{h.name}: paper trades not counted (no paper report)",
+                f"{h.name}: paper trades not counted ({why})",
                 file=u.paper_shown,
             ),
         ]

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from releasekit.core.audit.formats import (
@@ -13,9 +14,11 @@ from releasekit.core.audit.formats import (
     AuditLog,
     AuditReport,
     AuditRow,
+    Window,
 )
 from releasekit.core.audit.inputs import ReleaseInfo, UnitInput, pct, threshold_pct
 from releasekit.core.dates import parse_iso_date
+from releasekit.core.markdown import TaskItem
 from releasekit.core.report import Finding, finding
 from releasekit.core.signoff.policy import Policy
 from releasekit.core.versioning.versions import parse_version
@@ -88,25 +91,34 @@ def report_checks(
     h = u.header
     rep = u.report
     if rep is None:
-        return [
+        why = (
+            "the audit report is a symbolic link (AUD021)"
+            if u.report_symlink
+            else "no audit report"
+        )
+        missing = [
             finding(
                 "AUD001",
                 "error",
                 f"no audit report for {h.name}: {u.report_shown} does not exist",
                 file=u.report_shown,
-                hint="write the report from docs/templates/audit_report.md (runbook:"
-                " docs/audits/{strategy}_audit.md, the strategy name lower-cased)",
-            ),
+                hint="write the report from docs/releasekit-templates/audit_report.md (`releasekit"
+                " init` writes the template; runbook: docs/audits/{strategy}_audit.md, the"
+                " strategy name lower-cased)",
+            )
+        ]
+        return [
+            *([] if u.report_symlink else missing),
             finding(
                 "AUD003",
                 "notice",
-                f"{h.name}: Section 5 fixes not checked (no audit report)",
+                f"{h.name}: Section 5 fixes not checked ({why})",
                 file=u.report_shown,
             ),
             finding(
                 "AUD004",
                 "notice",
-                f"{h.name}: walk-forward consistency not checked (no audit report)",
+                f"{h.name}: walk-forward consistency not checked ({why})",
                 file=u.report_shown,
             ),
         ]
@@ -230,6 +242,113 @@ def _fixes(u: UnitInput, rep: AuditReport) -> list[Finding]:
                     " complete, Section 5)",
                 )
             )
+    for item, texts in _ticked_fixes(rep.fixes):
+        problem = verification_problem(texts)
+        if problem is not None:
+            out.append(
+                finding(
+                    "AUD003",
+                    "error",
+                    f"fix ticked but {problem}: {item.text[:120]!r}",
+                    file=f,
+                    line=item.line,
+                    hint="a fix is complete when it is ticked and says how it was verified:"
+                    " `- [x] what was fixed — Verified: how (test, CI run, re-run)`"
+                    " (docs/formats/audit-report.md)",
+                )
+            )
+    return out
+
+
+# "Verified: <how>": the format of a fix's verification (docs/formats/audit-report.md).
+_VERIFIED = re.compile(r"\bverified\s*:\s*(?P<how>[^\n]*)", re.IGNORECASE)
+# Words that say the fix was *not* verified, wherever they stand in the item.
+_NOT_VERIFIED = re.compile(
+    r"\b(?:not|never|un|yet\s+to\s+be|to\s+be|awaiting|pending|without)[\s-]*"
+    r"(?:(?:yet|been|fully|be)[\s-]+)*verifi"
+    r"|\bverification\s+(?:is\s+)?(?:pending|outstanding|to\s+follow|not\s+done|missing)",
+    re.IGNORECASE,
+)
+_NO_EVIDENCE = frozenset(
+    {"", "no", "not yet", "pending", "tbd", "todo", "n/a", "na", "none", "-", "—", "–", "?"}
+)
+
+
+def _ticked_fixes(items: tuple[TaskItem, ...]) -> list[tuple[TaskItem, list[str]]]:
+    """Each ticked top-level fix with its own text and the texts of the items nested under it."""
+    out: list[tuple[TaskItem, list[str]]] = []
+    current: list[str] | None = None
+    for item in items:
+        if item.depth == 1:
+            current = [item.text] if item.checked else None
+            if current is not None:
+                out.append((item, current))
+        elif current is not None:
+            current.append(item.text)
+    return out
+
+
+def verification_problem(texts: list[str]) -> str | None:
+    """Why a ticked fix's verification does not count (None when it is explicit).
+
+    It must say ``Verified: <how>`` (in the item or an item nested under it), with a real
+    answer after the colon, and nowhere say that it is not verified.
+    """
+    joined = "\n".join(texts)
+    if _NOT_VERIFIED.search(joined):
+        return "it says it is not verified"
+    m = _VERIFIED.search(joined)
+    if m is None:
+        return "it does not say how it was verified"
+    how = m.group("how").strip().strip(".").strip().casefold()
+    if how in _NO_EVIDENCE:
+        return f"its verification is {m.group('how').strip() or 'empty'!r}"
+    return None
+
+
+def _distinct_windows(windows: tuple[Window, ...], file: str) -> list[Finding]:
+    """AUD005: no window id and no out-of-sample period appears twice.
+
+    A window pasted twice counts its result twice: 3 profitable of 5 distinct windows (60%,
+    not above the threshold) becomes 5 of 7 (71%) with window 1 pasted twice more.
+    """
+    out: list[Finding] = []
+    seen_label: dict[str, Window] = {}
+    seen_period: dict[str, Window] = {}
+    for w in windows:
+        label = w.label.casefold()
+        period = " ".join(w.oos_period.split()).casefold()
+        first = seen_label.get(label) if label else None
+        if first is not None:
+            out.append(
+                finding(
+                    "AUD005",
+                    "error",
+                    f"walk-forward window {w.label} appears twice (first on line {first.line})",
+                    file=file,
+                    line=w.line,
+                    hint="each window is one out-of-sample test: list it once, with its own id",
+                )
+            )
+        else:
+            earlier = seen_period.get(period) if period else None
+            if earlier is not None:
+                out.append(
+                    finding(
+                        "AUD005",
+                        "error",
+                        f"walk-forward windows {earlier.label} and {w.label} test the same"
+                        f" out-of-sample period {w.oos_period}",
+                        file=file,
+                        line=w.line,
+                        hint="each window tests its own out-of-sample period: a repeated"
+                        " period counts one result twice",
+                    )
+                )
+        if label:
+            seen_label.setdefault(label, w)
+        if period:
+            seen_period.setdefault(period, w)
     return out
 
 
@@ -257,7 +376,7 @@ def _walk_forward(
                 file=f,
             ),
         ]
-    out: list[Finding] = []
+    out: list[Finding] = _distinct_windows(wf.windows, f)
     consistency = wf.consistency
     if consistency is None:
         out.append(

@@ -19,17 +19,20 @@ audit report's rules are in ``report_rules``, the paper reconciliation's in ``pa
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
 from releasekit.core.audit.formats import (
+    SHA256_COLUMN,
     VERDICTS,
     AuditLog,
     AuditRow,
     SourceHeader,
     audit_id_date,
+    is_sha256,
 )
 from releasekit.core.audit.inputs import (
     AuditInputs,
@@ -46,6 +49,8 @@ from releasekit.core.signoff.policy import Policy
 from releasekit.core.versioning.versions import parse_version
 
 TOOL = "verify-audit"
+# What an empty evidence cell may be written as.
+_NO_VALUE = frozenset({"", "-", "—", "–", "n/a", "none"})
 
 __all__ = [
     "TOOL",
@@ -167,6 +172,7 @@ def _log_checks(
     out += _release_documented(h, row, log, release, data)
     out += _later_failures(h, row, log)
     out += _report_link(u, row, log)
+    out += content_checks(u, row, log, data)
     return out, row
 
 
@@ -238,6 +244,85 @@ def _later_failures(h: SourceHeader, row: AuditRow, log: AuditLog) -> list[Findi
                 )
             )
     return out
+
+
+def content_checks(
+    u: UnitInput, row: AuditRow, log: AuditLog, data: dict[str, Any]
+) -> list[Finding]:
+    """AUD020: the file that ships is byte for byte the file the audit audited.
+
+    The header only *claims* an audit; the SHA-256 in the audit's log row binds the audit to
+    the exact text the auditor read. A source whose text changed after its audit (new logic
+    behind an old header) matches no audited hash and blocks, whatever its header says.
+    """
+    digest = u.source_sha256
+    if digest is None:
+        return []
+    data["sha256"] = digest
+    rel = u.source_rel or u.header.shown_as
+    aid = row.audit_id
+    stamp = f"releasekit audit stamp {u.header.name} --audit {aid}"
+    recorded = log.sha256(row)
+    if not log.has_sha256(row):
+        return [
+            finding(
+                "AUD020",
+                "error",
+                f"the audit log has no {SHA256_COLUMN} column, so nothing binds {aid} to the"
+                f" file it audited ({rel})",
+                file=log.shown_as,
+                line=row.line,
+                hint=f"add a `{SHA256_COLUMN}` column to the audit table and, if {rel} as it is"
+                f" now is the file {aid} audited, write {digest} in its row (`{stamp}` does"
+                " both); otherwise re-audit",
+            )
+        ]
+    if recorded.casefold() in _NO_VALUE:
+        return [
+            finding(
+                "AUD020",
+                "error",
+                f"{aid} records no {SHA256_COLUMN} of the file it audited ({rel})",
+                file=log.shown_as,
+                line=row.line,
+                hint=f"if {rel} as it is now is the file {aid} audited, write {digest} in the"
+                f" {SHA256_COLUMN} column (`{stamp}`); otherwise re-audit",
+            )
+        ]
+    if not is_sha256(recorded):
+        return [
+            finding(
+                "AUD020",
+                "error",
+                f"{SHA256_COLUMN} {recorded[:80]!r} of {aid} is not a SHA-256 (64 hex digits)",
+                file=log.shown_as,
+                line=row.line,
+                hint=f"write the SHA-256 of the audited file (`sha256sum {rel}`, or `{stamp}`)",
+            )
+        ]
+    matches = recorded.lower() == digest
+    data["audited_file_matches"] = matches
+    if matches:
+        return []
+    others = [
+        r.audit_id
+        for r in log.for_strategy(u.header.name)
+        if r.audit_id != aid and log.sha256(r).lower() == digest
+    ]
+    elsewhere = f"; it is the file {', '.join(others)} audited" if others else ""
+    return [
+        finding(
+            "AUD020",
+            "error",
+            f"{rel} is not the file {aid} audited: its SHA-256 is {digest[:12]}…, the audit"
+            f" recorded {recorded.lower()[:12]}…{elsewhere}",
+            file=u.header.shown_as,
+            line=1,
+            hint=f"the code changed after its audit: get {rel} as it is now audited and record"
+            " that audit with its SHA-256, or restore the audited file (a header naming an old"
+            " audit does not cover new code)",
+        )
+    ]
 
 
 def _report_link(u: UnitInput, row: AuditRow, log: AuditLog) -> list[Finding]:
@@ -355,21 +440,34 @@ def check_unit(
 def evaluate_audit(inputs: AuditInputs, *, subject: str) -> Report:
     """The verify-audit gate over every selected strategy and model."""
     findings: list[Finding] = list(inputs.findings)
+    findings += symlink_findings(inputs.symlinks)
+    evidence: list[Finding] = []  # what a change pull request reports as needed before release
     units: list[dict[str, Any]] = []
-    if inputs.log is None:
-        findings.append(
+    if inputs.log_symlink:
+        evidence.append(
+            finding(
+                "AUD016",
+                "error",
+                f"the audit log {inputs.log_shown} is a symbolic link, so it was not read (AUD021)",
+                file=inputs.log_shown,
+                hint="commit the audit log itself at that path",
+            )
+        )
+    elif inputs.log is None:
+        evidence.append(
             finding(
                 "AUD016",
                 "error",
                 f"no audit log: {inputs.log_shown} does not exist",
                 file=inputs.log_shown,
-                hint="keep one row per audit there (docs/templates/audit_log.md); the runbook"
-                " reads docs/audits/audit_log.md",
+                hint="keep one row per audit there (`releasekit init` writes an empty one; format:"
+                " docs/formats/audit-log.md in releasekit); the runbook reads"
+                " docs/audits/audit_log.md",
             )
         )
     else:
-        findings += inputs.log.findings
-    if inputs.release.version is None:
+        evidence += inputs.log.findings
+    if inputs.release.version is None and inputs.release_pr:
         findings.append(
             finding(
                 "AUD012",
@@ -380,8 +478,13 @@ def evaluate_audit(inputs: AuditInputs, *, subject: str) -> Report:
         )
     for u in inputs.units:
         more, data = check_unit(u, inputs.log, inputs.release, inputs.policy)
-        findings += more
+        evidence += more
         units.append(data)
+    if inputs.release_pr:
+        findings += evidence
+    else:
+        findings += [_before_release(f) for f in evidence]
+        findings += [_needed_before_release(u, inputs) for u in inputs.units]
     findings += check_bias(inputs.bias)
     bias = inputs.bias
     report_data: dict[str, Any] = {
@@ -402,7 +505,56 @@ def evaluate_audit(inputs: AuditInputs, *, subject: str) -> Report:
             "skipped": bias.skipped,
         },
     }
+    if not inputs.release_pr:
+        report_data["pull_request"] = "change"
     return Report(TOOL, subject, tuple(findings), report_data)
+
+
+# Rules about the *shape* of what a change pull request changes stay errors there: a malformed
+# header (AUD014), a strategy defined twice (AUD015), a symlink (AUD021). Every other rule is
+# about evidence the next release will need.
+_SHAPE_RULES = frozenset({"AUD014", "AUD015", "AUD021"})
+
+
+def _before_release(f: Finding) -> Finding:
+    """An evidence error of a change pull request, said as what the release will need."""
+    if f.level != "error" or f.rule in _SHAPE_RULES:
+        return f
+    return dataclasses.replace(f, level="notice", message=f"before release: {f.message}")
+
+
+def _needed_before_release(u: UnitInput, inputs: AuditInputs) -> Finding:
+    """AUD022: the files a changed strategy or model needs before a release may ship it."""
+    h = u.header
+    version = f" {h.version}" if h.version is not None else ""
+    digest = f" with SHA-256 {u.source_sha256}" if u.source_sha256 is not None else ""
+    return finding(
+        "AUD022",
+        "notice",
+        f"{h.name}{version} changed: before a release ships it, it needs a passing audit of this"
+        f" code in {u.report_shown}, its row in {inputs.log_shown}{digest} naming the release,"
+        f" and a paper reconciliation in {u.paper_shown}",
+        file=h.shown_as,
+        hint="the release pull request (the one that changes version.yaml's version) is"
+        " blocked until they exist; `releasekit audit stamp` writes the SHA-256 when the"
+        " audit is recorded",
+    )
+
+
+def symlink_findings(symlinks: tuple[str, ...]) -> list[Finding]:
+    """AUD021: governed paths that are symbolic links (never followed, never skipped)."""
+    return [
+        finding(
+            "AUD021",
+            "error",
+            f"{path} is a symbolic link: strategy, model, audit and paper paths are never"
+            " followed through links, so nothing behind it was checked",
+            file=path,
+            hint="replace the link with the file or directory itself (git stores a link as the"
+            " text of its target, not the content the auditor read)",
+        )
+        for path in symlinks
+    ]
 
 
 def render_details(report: Report) -> str:
