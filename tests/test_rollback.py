@@ -260,20 +260,49 @@ def test_a_rerun_updates_the_one_incident_issue(
     api: FakeGitHub, desk: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "calls.jsonl"
-    assert run(api, desk, log, *ROLLBACK)[0] == 0
+    assert run(api, desk, log, *ROLLBACK, FAKE_DEPLOY_EXIT="7")[0] == 1
     assert run(api, desk, log, *ROLLBACK)[0] == 0
     assert len(api.repo(REPO).issues) == 1
 
 
+def test_a_rerun_after_a_completed_rollback_runs_nothing(
+    api: FakeGitHub, desk: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    assert run(api, desk, log, *ROLLBACK)[0] == 0
+    done = len(calls(log))
+    writes = len(api.writes())
+    code, report = run(api, desk, log, *ROLLBACK)
+    assert code == 2
+    assert "already rolled back" in report["problem"]["message"]
+    assert len(calls(log)) == done
+    assert len(api.writes()) == writes
+
+
 def test_an_explicit_target_is_used(api: FakeGitHub, desk: Path, tmp_path: Path) -> None:
-    api.set_ref(REPO, "tags/v1.2.1", git(desk, "rev-parse", "refs/tags/v1.2.2"))
+    git(desk, "tag", "v1.2.1", "v1.2.2^{commit}")
+    api.set_ref(REPO, "tags/v1.2.1", git(desk, "rev-parse", "refs/tags/v1.2.1"))
+    full = Event(T0 - dt.timedelta(days=20), "promote", "live-100", 1.0, ("RLT001",))
+    ours(api, "v1.2.1", "live", full)
+    log = tmp_path / "calls.jsonl"
+    code, report = run(api, desk, log, *ROLLBACK, "--target=1.2.1")
+    assert code == 0, report
+    assert report["data"]["target_source"] == "input"
+    assert calls(log)[1]["argv"][0] == "v1.2.1"
+
+
+def test_a_target_that_was_never_live_at_full_size_is_refused_before_anything_runs(
+    api: FakeGitHub, desk: Path, tmp_path: Path
+) -> None:
     git(desk, "tag", "v1.2.1", "v1.2.2^{commit}")
     api.set_ref(REPO, "tags/v1.2.1", git(desk, "rev-parse", "refs/tags/v1.2.1"))
     log = tmp_path / "calls.jsonl"
     code, report = run(api, desk, log, *ROLLBACK, "--target=v1.2.1")
-    assert code == 0, report
-    assert report["data"]["target_source"] == "input"
-    assert calls(log)[1]["argv"][0] == "v1.2.1"
+    assert code == 2
+    assert "is not a stable version" in report["problem"]["message"]
+    assert "v1.2.2" in report["problem"]["hint"]
+    assert calls(log) == []
+    assert api.writes() == []
 
 
 def test_a_failing_kill_switch_stops_the_rollback_but_the_incident_is_recorded(
@@ -377,10 +406,25 @@ def test_invalid_input_makes_no_write_and_runs_nothing(
 def test_no_stable_version_in_the_history_is_bad_input(
     api: FakeGitHub, desk: Path, tmp_path: Path
 ) -> None:
-    api.repo(REPO).deployments.clear()
+    # v1.2.3 is in rollout; nothing older ever reached 100% live.
+    for dep in list(api.repo(REPO).deployments.values()):
+        if dep.ref == "v1.2.2":
+            del api.repo(REPO).deployments[dep.id]
     code, report = run(api, desk, tmp_path / "calls.jsonl", *ROLLBACK)
     assert code == 2
     assert "no stable version" in report["problem"]["message"]
+    assert api.writes() == []
+
+
+def test_a_failing_version_that_was_never_deployed_is_refused(
+    api: FakeGitHub, desk: Path, tmp_path: Path
+) -> None:
+    api.repo(REPO).deployments.clear()
+    log = tmp_path / "calls.jsonl"
+    code, report = run(api, desk, log, *ROLLBACK)
+    assert code == 2
+    assert "never deployed" in report["problem"]["message"]
+    assert calls(log) == []
     assert api.writes() == []
 
 

@@ -33,8 +33,8 @@ from releasekit.core.rollout.rollback import (
     StepResult,
     authorise,
     check_condition,
+    check_failing,
     check_reason,
-    check_tag,
     data_of_plan,
     founder_role,
     incident_body,
@@ -42,6 +42,7 @@ from releasekit.core.rollout.rollback import (
     plan_rollback,
     release_findings,
     release_record,
+    release_tag,
     rollback_findings,
     verify_output_names,
     version_of,
@@ -100,9 +101,8 @@ class _Run:
     def rollback(self) -> Report:
         a = self.r
         # 1. Everything a person typed is checked before GitHub is even contacted.
-        failing = check_tag(a.version, what="version")
-        if a.target:
-            check_tag(a.target, what="target")
+        failing = release_tag(a.version, what="version")
+        wanted = release_tag(a.target, what="target") if a.target else None
         check_reason(a.reason)
         check_condition(a.condition)
         plan_policy, _ = load_plan(a.repo, a.policy)
@@ -110,16 +110,17 @@ class _Run:
             _require_commands(plan_policy)
         metrics_text = self.metrics_text()
         port = self.ports.github()
-        for tag in (failing, a.target):
+        for tag in (failing, wanted):
             if tag and port.tag_target(tag) is None:
                 raise InputError(
                     f"{tag} is not a tag of {port.repository}",
                     hint="name an existing release tag (git tag --list 'v*')",
                 )
         history = deployed_history(port)
+        check_failing(history, failing)
         plan = plan_rollback(
             failing_tag=failing,
-            target_tag=a.target,
+            target_tag=wanted,
             reason=a.reason,
             condition=a.condition,
             deployed=history,
@@ -313,7 +314,7 @@ class _Run:
                     now,
                     "rolled-back",
                     last.stage if last else None,
-                    last.size if last else 0.0,
+                    0.0,  # no longer live at any size
                     ("RBK001", cond_rule),
                     f"rolled back to {plan.target_tag}: {plan.reason}",
                 ),

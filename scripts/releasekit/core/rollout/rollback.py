@@ -5,8 +5,9 @@ in this order, and stops at the first failing step (the incident record is writt
 
 1. validate every input — before anything else, so a refused dispatch changes nothing;
 2. activate the kill switch (runbook step 1);
-3. identify the previous stable version (step 2): the input, else the last version that
-   reached 100% live and is neither the failing one nor rolled back itself;
+3. identify the previous stable version (step 2): the newest release older than the failing
+   one that reached 100% live and was never rolled back; an explicit target must pass the
+   same test. The failing version must be the one live or in rollout;
 4. check it out and run the deploy command (steps 3-4);
 5. verify: the verify command must exit 0 and name the target version (step 5);
 6. record it on GitHub: the target's live deployment gets a success status, the failing
@@ -36,6 +37,7 @@ from releasekit.core.rollout.controller import (
     iso,
     state_from_events,
 )
+from releasekit.core.versioning.versions import parse_version
 from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InputError
 
@@ -135,26 +137,56 @@ def version_states(deployed: Iterable[Deployed]) -> dict[str, RolloutState]:
     return {v: state_from_events(v, events) for v, events in by_version.items()}
 
 
-def stable_target(deployed: Sequence[Deployed], failing_tag: str) -> str | None:
-    """The tag of the last version that reached 100% live and is still good, or None.
+def _never_rolled_back(state: RolloutState) -> bool:
+    return not any(ev.kind in ("rollback", "rolled-back") for ev in state.events)
 
-    "Still good": not the failing version, and not rolled back (or being rolled back)
-    itself. "Last" is by the time it reached full size.
+
+def stable_targets(deployed: Sequence[Deployed], failing_tag: str) -> list[str]:
+    """Every tag a rollback of ``failing_tag`` may go to, the newest version first.
+
+    A release qualifies when it is older than the failing one (SemVer order), reached 100%
+    live in releasekit's records, and was never rolled back (nor decided to be).
     """
+    failing = parse_version(version_of(failing_tag))
     states = version_states(deployed)
-    reached: dict[str, dt.datetime] = {}
-    for d in deployed:
-        if d.environment != "live":
-            continue
-        for ev in d.events:
-            if ev.kind == "promote" and ev.size >= 1.0:
-                reached[d.version] = max(reached.get(d.version, ev.at), ev.at)
+    reached = {
+        d.version
+        for d in deployed
+        if d.environment == "live" and any(e.kind == "promote" and e.size >= 1.0 for e in d.events)
+    }
     good = [
-        (at, v)
-        for v, at in reached.items()
-        if f"v{v}" != failing_tag and states[v].status not in ("rolling-back", "rolled-back")
+        (parsed, v)
+        for v in reached
+        if (parsed := parse_version(v)) is not None
+        and failing is not None
+        and parsed < failing
+        and _never_rolled_back(states[v])
     ]
-    return f"v{max(good)[1]}" if good else None
+    return [f"v{v}" for _, v in sorted(good, reverse=True)]
+
+
+def stable_target(deployed: Sequence[Deployed], failing_tag: str) -> str | None:
+    """The previous stable version: the newest release older than ``failing_tag`` that reached
+    100% live and was never rolled back, or None."""
+    found = stable_targets(deployed, failing_tag)
+    return found[0] if found else None
+
+
+def check_failing(deployed: Sequence[Deployed], failing_tag: str) -> RolloutState:
+    """The failing version's state: it must be the one live or in rollout (``InputError``
+    when it was never deployed or is already rolled back)."""
+    state = version_states(deployed).get(version_of(failing_tag))
+    if state is None or state.stage is None:
+        raise InputError(
+            f"{failing_tag} was never deployed by releasekit: there is nothing to roll back",
+            hint="name the version that is live or in rollout (the rollout workflow's summary)",
+        )
+    if state.status == "rolled-back":
+        raise InputError(
+            f"{failing_tag} is already rolled back",
+            hint="name the version that is live or in rollout now",
+        )
+    return state
 
 
 @dataclass(frozen=True)
@@ -176,27 +208,40 @@ def plan_rollback(
     condition: str,
     deployed: Sequence[Deployed],
 ) -> RollbackPlan:
-    """Validate the inputs and pick the target (``InputError`` when there is none)."""
+    """Validate the inputs and pick the target (``InputError`` when there is none).
+
+    An explicit target must pass the same test as the default one (``stable_targets``): a
+    rollback never deploys a release that was not live at full size before, nor one that was
+    itself rolled back.
+    """
     failing = check_tag(failing_tag, what="version")
     why = check_reason(reason)
     cond = check_condition(condition)
+    allowed = stable_targets(deployed, failing)
     if target_tag:
         target = check_tag(target_tag, what="target")
         source: TargetSource = "input"
-    else:
-        found = stable_target(deployed, failing)
-        if found is None:
+        if target == failing:
             raise InputError(
-                f"no version other than {failing} reached 100% live in releasekit's records:"
-                " there is no stable version to roll back to",
-                hint="name the target version explicitly (input `target`, e.g. v1.2.2)",
+                f"the target {target} is the failing version",
+                hint="roll back to the previous stable version",
             )
-        target, source = found, "history"
-    if target == failing:
-        raise InputError(
-            f"the target {target} is the failing version",
-            hint="roll back to the previous stable version",
-        )
+        if target not in allowed:
+            raise InputError(
+                f"{target} is not a stable version to roll back to: a target must be older than"
+                f" {failing}, have reached 100% live, and never have been rolled back",
+                hint=f"leave the target out (the previous stable version is {allowed[0]})"
+                if allowed
+                else "no release qualifies; deploy a known good version by hand",
+            )
+    else:
+        if not allowed:
+            raise InputError(
+                f"no release older than {failing} reached 100% live in releasekit's records"
+                " without being rolled back: there is no stable version to roll back to",
+                hint="deploy a known good version by hand (runbook Rollback Steps 2-5)",
+            )
+        target, source = allowed[0], "history"
     return RollbackPlan(failing, target, source, why, cond)
 
 
