@@ -41,8 +41,8 @@ def load_policy(repo: Path) -> tuple[Policy, list[Finding]]:
             defaults_notice(
                 name,
                 file=name,
-                hint="run `releasekit policy show` to see them; copy docs/templates/"
-                "release-policy.yml to change them",
+                hint="run `releasekit policy show` to see them; `releasekit init` writes"
+                " them to .github/release-policy.yml for you to change",
             )
         ]
     text = read_text(path, what="release policy", shown_as=name, max_bytes=POLICY_MAX_BYTES)
