@@ -47,7 +47,7 @@ def rules_of(findings: list[Any]) -> list[str]:
     return [f.rule for f in findings]
 
 
-PM = Postmortem("v1.2.4-hotfix", "docs/postmortems/2024-01-15-v1.2.4-hotfix.md")
+PM = Postmortem("v1.2.4-hotfix", "docs/postmortems/2024-01-15-v1.2.4-hotfix.md", hours(12))
 RELEASE = Tag("v1.2.4", hours(40))
 
 
@@ -147,10 +147,23 @@ def test_offline_overdue_is_exit_1(tmp_path: Path) -> None:
     assert [f["rule"] for f in report["findings"] if f["level"] == "error"] == ["HFX001"]
 
 
+def commit_postmortem(repo: Path, name: str, text: str, at: dt.datetime) -> None:
+    """A post-mortem file landed on the default branch at ``at`` (a git repository in
+    ``repo``, made on first use)."""
+    if not (repo / ".git").exists():
+        git(repo, "init", "--quiet", "-b", "main")
+    (repo / "docs" / "postmortems").mkdir(parents=True, exist_ok=True)
+    (repo / "docs" / "postmortems" / name).write_text(text, encoding="utf-8")
+    git(repo, "add", f"docs/postmortems/{name}")
+    git(repo, "commit", "--quiet", "-m", f"Post-mortem {name}", date=at.isoformat())
+
+
 def test_offline_a_postmortem_file_clears_its_debt(tmp_path: Path) -> None:
-    (tmp_path / "docs" / "postmortems").mkdir(parents=True)
-    (tmp_path / "docs" / "postmortems" / "2024-01-15-feed-outage.md").write_text(
-        "# Post-mortem: feed outage\n\nHotfix v1.2.4-hotfix went live at 10:00.\n"
+    commit_postmortem(
+        tmp_path,
+        "2024-01-15-feed-outage.md",
+        "# Post-mortem: feed outage\n\nHotfix v1.2.4-hotfix went live at 10:00.\n",
+        hours(20),
     )
     tags = tags_file(tmp_path, *BASE, HOTFIX)
     code, report = run(tmp_path, f"--tags={tags}", f"--now={hours(25).isoformat()}")
@@ -249,8 +262,7 @@ def test_overdue_debt_opens_one_issue_and_updates_it(api: FakeGitHub, tmp_path: 
 
 def test_cleared_debt_closes_the_issue(api: FakeGitHub, tmp_path: Path) -> None:
     assert github_run(api, tmp_path, hours(30))[0] == 1
-    (tmp_path / "docs" / "postmortems").mkdir(parents=True)
-    (tmp_path / "docs" / "postmortems" / "v1.2.4-hotfix.md").write_text("# Post-mortem\n")
+    commit_postmortem(tmp_path, "v1.2.4-hotfix.md", "# Post-mortem\n", hours(23))
     assert github_run(api, tmp_path, hours(31))[0] == 0
     (issue,) = api.repo(REPO).issues.values()
     assert issue.state == "closed"

@@ -104,10 +104,11 @@ def hotfix_sla(request: HotfixSlaRequest, ports: OpsPorts) -> Report:
 def postmortem_issues(
     port: ReleaseOpsPort, rules: HotfixRules, hotfix_tags: list[str]
 ) -> list[Postmortem]:
-    """Issues labelled as post-mortems whose title or body names a hotfix."""
+    """Issues labelled as post-mortems whose title or body names a hotfix (timed by when they
+    were opened)."""
     out = []
     for issue in port.issues(label=rules.postmortem_label):
         for tag in hotfix_tags:
             if names_version(issue.title, tag) or names_version(issue.body[:65536], tag):
-                out.append(Postmortem(tag, f"#{issue.number}"))
+                out.append(Postmortem(tag, f"#{issue.number}", issue.created_at))
     return out

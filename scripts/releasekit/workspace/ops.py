@@ -9,6 +9,7 @@ or a tags file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -122,7 +123,8 @@ def git_tags(repo: Path) -> list[Tag]:
 
 
 def postmortem_files(repo: Path, rules: HotfixRules, hotfix_tags: list[str]) -> list[Postmortem]:
-    """Files in the post-mortem directory whose name or first 64 KiB names a hotfix."""
+    """Files in the post-mortem directory whose name or first 64 KiB names a hotfix, each with
+    the time it landed on the checked-out (default) branch (None when it has not)."""
     directory = inside_repo(repo, rules.postmortem_dir, what="post-mortem directory")
     if not directory.is_dir():
         return []
@@ -132,10 +134,26 @@ def postmortem_files(repo: Path, rules: HotfixRules, hotfix_tags: list[str]) -> 
             continue
         with path.open("rb") as fh:
             head = fh.read(POSTMORTEM_READ_BYTES).decode("utf-8", "replace")
-        for tag in hotfix_tags:
-            if names_version(path.name, tag) or names_version(head, tag):
-                out.append(Postmortem(tag, shown(path)))
+        named = [t for t in hotfix_tags if names_version(path.name, t) or names_version(head, t)]
+        if named:
+            landed = landed_at(repo, path)
+            out += [Postmortem(tag, shown(path), landed) for tag in named]
     return out
+
+
+def landed_at(repo: Path, path: Path) -> dt.datetime | None:
+    """When ``path`` first appeared on the checked-out branch's first-parent history: the
+    commit (for a merged pull request, the merge) that brought it there; None when git does not
+    have it (not committed, or not a git checkout)."""
+    rel = path.resolve().relative_to(repo.resolve()).as_posix()
+    result = run_command(
+        ["git", "-C", str(repo), "log", "--first-parent", "--format=%cI", "--", rel],
+        what="git",
+        timeout=60,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    lines = result.stdout.split() if result.ok else []
+    return parse_time(lines[-1], what=f"the commit date of {rel}") if lines else None
 
 
 def read_state(path: Path) -> tuple[RolloutState, str]:

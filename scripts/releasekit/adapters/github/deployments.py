@@ -92,6 +92,7 @@ class IssueFact:
     labels: tuple[str, ...]
     author: str
     url: str
+    created_at: dt.datetime | None = None
 
 
 def connect(env: Mapping[str, str], *, runtime: Runtime, **options: Any) -> ReleaseOpsPort:
@@ -404,6 +405,7 @@ def _issue(entry: Mapping[str, Any], op: _Op) -> IssueFact:
         labels=tuple(str(x.get("name")) if isinstance(x, dict) else str(x) for x in labels),
         author=str(_obj(user, op).get("login", "")) if user else "",
         url=_text(entry, "html_url", op),
+        created_at=parse_time(entry.get("created_at")),
     )
 
 

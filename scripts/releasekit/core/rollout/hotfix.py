@@ -5,8 +5,15 @@ speed with two deadlines, counted from the hotfix tag:
 
 * **a post-mortem within 24 hours** — a file in ``docs/postmortems/`` naming the version, or
   an issue labelled ``postmortem`` naming it (the policy says which counts);
-* **a proper release within 48 hours** — a final version at least ``X.Y.Z``, released
-  through the normal process.
+* **a proper release within 48 hours** — a final version at least ``X.Y.Z``, tagged after
+  the hotfix and released through the normal process.
+
+A post-mortem counts from the time it landed on the default branch (git; an issue: when it
+was opened): one that landed after its deadline is reported late (HFX006), and a file that has
+not landed yet does not count (HFX009). A proper release tagged after its deadline is reported
+late too (HFX007). Tags are matched exactly as the runbook writes them: anything that looks
+like a hotfix tag but is not ``vX.Y.Z-hotfix[.N]`` is refused (HFX008), since it would escape
+these deadlines.
 
 Pure: tags, post-mortems and ``now`` in, findings out. ``hotfix_debt`` returns only the
 overdue debts (errors), for any gate that must block the next normal release until they are
@@ -43,9 +50,14 @@ class Tag:
     created_at: dt.datetime
 
 
+# Anything spelled like a hotfix: a tag matching this that is not a hotfix tag is refused.
+HOTFIX_LOOKALIKE_RE = re.compile(r"hot[-_. ]?fix", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Postmortem:
-    """A post-mortem about ``tag``: where it is (a path or ``#12``) and when it appeared."""
+    """A post-mortem about ``tag``: where it is (a path or ``#12``) and when it landed on the
+    default branch (None: it has not, so it does not count yet)."""
 
     tag: str
     source: str
@@ -58,9 +70,10 @@ class HotfixStatus:
 
     tag: Tag
     postmortem: Postmortem | None
-    release: str | None
+    release: Tag | None
     postmortem_due: dt.datetime
     release_due: dt.datetime
+    unlanded: Postmortem | None = None
 
     @property
     def version(self) -> str:
@@ -71,6 +84,11 @@ class HotfixStatus:
 def is_hotfix_tag(name: str) -> bool:
     """``vX.Y.Z-hotfix`` or ``vX.Y.Z-hotfix.N``."""
     return HOTFIX_TAG_RE.match(name) is not None
+
+
+def is_hotfix_lookalike(name: str) -> bool:
+    """A tag that reads like a hotfix (``v1.2.4-HOTFIX``, ``v1.2.4_hotfix``) but is not one."""
+    return not is_hotfix_tag(name) and HOTFIX_LOOKALIKE_RE.search(name) is not None
 
 
 def names_version(text: str, tag: str) -> bool:
@@ -90,16 +108,26 @@ def hotfix_statuses(
     postmortem_hours: int = POSTMORTEM_HOURS,
     release_hours: int = RELEASE_HOURS,
 ) -> list[HotfixStatus]:
-    """Every hotfix tag with its post-mortem, its proper release and its two deadlines."""
+    """Every hotfix tag with its post-mortem, its proper release and its two deadlines.
+
+    The proper release is the first final tag ``>= X.Y.Z`` made after the hotfix; the
+    post-mortem is the earliest that landed (one that has not landed is kept as ``unlanded``).
+    """
     tag_list = list(tags)
     finals = [
-        (v, t.name)
+        (v, t)
         for t in tag_list
         if FINAL_TAG_RE.match(t.name) and (v := parse_version(t.name[1:])) is not None
     ]
-    found: dict[str, Postmortem] = {}
+    landed: dict[str, Postmortem] = {}
+    pending: dict[str, Postmortem] = {}
     for pm in postmortems:
-        found.setdefault(pm.tag, pm)
+        if pm.created_at is None:
+            pending.setdefault(pm.tag, pm)
+            continue
+        known = landed.get(pm.tag)
+        if known is None or (known.created_at is not None and pm.created_at < known.created_at):
+            landed[pm.tag] = pm
     out = []
     for t in sorted(tag_list, key=lambda x: (x.created_at, x.name)):
         if not is_hotfix_tag(t.name):
@@ -108,14 +136,16 @@ def hotfix_statuses(
         if version is None or hotfix_number(version) is None:
             continue
         floor = version.finalize_version()
-        release = min((name for v, name in finals if v >= floor), default=None, key=_tag_key)
+        later = [f for v, f in finals if v >= floor and f.created_at > t.created_at]
+        release = min(later, default=None, key=lambda f: (f.created_at, _tag_key(f.name)))
         out.append(
             HotfixStatus(
                 tag=t,
-                postmortem=found.get(t.name),
+                postmortem=landed.get(t.name),
                 release=release,
                 postmortem_due=t.created_at + dt.timedelta(hours=postmortem_hours),
                 release_due=t.created_at + dt.timedelta(hours=release_hours),
+                unlanded=None if t.name in landed else pending.get(t.name),
             )
         )
     return out
@@ -159,12 +189,59 @@ def evaluate_hotfixes(
     release_hours: int = RELEASE_HOURS,
 ) -> list[Finding]:
     """Every hotfix's findings: overdue (error), due (notice) or cleared (notice)."""
-    out: list[Finding] = []
+    tag_list = list(tags)
+    out: list[Finding] = [
+        finding(
+            "HFX008",
+            "error",
+            f"tag {t.name[:80]!r} looks like a hotfix but is not vX.Y.Z-hotfix[.N]: its"
+            " post-mortem and proper-release deadlines cannot be tracked",
+            hint="delete the tag and tag the hotfix exactly as the runbook writes it, e.g."
+            " v1.2.4-hotfix (bump-version --hotfix)",
+        )
+        for t in tag_list
+        if is_hotfix_lookalike(t.name)
+    ]
     for s in hotfix_statuses(
-        tags, postmortems, postmortem_hours=postmortem_hours, release_hours=release_hours
+        tag_list, postmortems, postmortem_hours=postmortem_hours, release_hours=release_hours
     ):
         name = s.tag.name
         made = iso(s.tag.created_at)
+        if s.unlanded is not None:
+            out.append(
+                finding(
+                    "HFX009",
+                    "warning",
+                    f"{name}: the post-mortem {s.unlanded.source} has not landed on the default"
+                    " branch: it counts from the time it is merged there",
+                    hint="merge the post-mortem into the default branch",
+                )
+            )
+        pm_at = s.postmortem.created_at if s.postmortem is not None else None
+        if s.postmortem is not None and pm_at is not None and pm_at > s.postmortem_due:
+            out.append(
+                finding(
+                    "HFX006",
+                    "warning",
+                    f"{name}: the post-mortem {s.postmortem.source} landed"
+                    f" {iso(pm_at)},"
+                    f" {_late(pm_at - s.postmortem_due)} after its deadline"
+                    f" {iso(s.postmortem_due)}",
+                    hint="the runbook asks for the post-mortem within 24 hours of the hotfix",
+                )
+            )
+        if s.release is not None and s.release.created_at > s.release_due:
+            out.append(
+                finding(
+                    "HFX007",
+                    "warning",
+                    f"{name}: the proper release {s.release.name} was tagged"
+                    f" {iso(s.release.created_at)},"
+                    f" {_late(s.release.created_at - s.release_due)} after its deadline"
+                    f" {iso(s.release_due)}",
+                    hint="the runbook asks for the proper release within 48 hours of the hotfix",
+                )
+            )
         if s.postmortem is None:
             if now >= s.postmortem_due:
                 out.append(
@@ -193,7 +270,7 @@ def evaluate_hotfixes(
                         "HFX002",
                         "error",
                         f"{name} (tagged {made}) has no proper release (a final version >="
-                        f" {s.version.split('-')[0]}), due {iso(s.release_due)}"
+                        f" {s.version.split('-')[0]} tagged after it), due {iso(s.release_due)}"
                         f" ({_late(now - s.release_due)} overdue)",
                         hint="release the fix through the normal process (runbook: proper"
                         " release within 48 hours); bump-version leaves a hotfix for X.Y.Z",
@@ -214,7 +291,7 @@ def evaluate_hotfixes(
                     "HFX005",
                     "notice",
                     f"{name} is settled: post-mortem {s.postmortem.source}, released in"
-                    f" {s.release}",
+                    f" {s.release.name}",
                 )
             )
     return out
