@@ -272,6 +272,10 @@ ENVIRONMENTS = {
         "rollback": "live",
     },
     "rollback.yml": {"rollback": "live", "release-kill-switch": "live"},
+    # GitHub Pages' own environment, which actions/deploy-pages deploys the board to.
+    "board.yml": {
+        "deploy": {"name": "github-pages", "url": "${{ steps.deployment.outputs.page_url }}"}
+    },
 }
 
 

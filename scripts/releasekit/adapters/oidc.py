@@ -47,6 +47,7 @@ RELEASEKIT_WORKFLOWS = frozenset(
         "rollout.yml",
         "rollback.yml",
         "hotfix-sla.yml",
+        "board.yml",
     }
 )
 # The token service answers with a few KiB; anything far larger is not a token.
