@@ -58,8 +58,13 @@ def _parser() -> ArgumentParser:
     ):
         s = sub.add_parser(name, help=text)
         add_common(s, top=False)
-        s.add_argument("--version", required=True, help="the failing version's tag, vX.Y.Z")
-        s.add_argument("--target", help="the tag to roll back to (default: last at 100%%)")
+        s.add_argument(
+            "--version", required=True, help="the failing version: X.Y.Z or vX.Y.Z (tag vX.Y.Z)"
+        )
+        s.add_argument(
+            "--target",
+            help="the version to roll back to, X.Y.Z or vX.Y.Z (default: the previous stable)",
+        )
         s.add_argument("--reason", required=True, help="why, in one line (recorded)")
         s.add_argument("--condition", required=True, help="the runbook condition")
         s.add_argument("--metrics", type=Path, help="the triggering metrics, for the incident")
@@ -96,7 +101,7 @@ def main(
 def _subject(args: argparse.Namespace) -> str:
     if args.action == "kill-switch-release":
         return "kill switch"
-    return f"rollback of {args.version}"[:80]
+    return f"rollback of v{args.version.strip().removeprefix('v')}"[:80]
 
 
 def _evaluate(run: OpsRun) -> Report:

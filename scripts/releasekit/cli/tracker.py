@@ -28,7 +28,7 @@ from releasekit.cli.common.ops import (
     utc_now,
 )
 from releasekit.core.report import Report
-from releasekit.core.rollout.rollback import check_tag
+from releasekit.core.rollout.rollback import release_tag
 from releasekit.core.rollout.tracker import ITEMS
 from releasekit.gates.tracker import TOOL, TrackerRequest, tracker
 
@@ -44,7 +44,11 @@ def _parser() -> ArgumentParser:
     t.add_argument("item", help=f"the item id, one of: {', '.join(i for i, _, _ in ITEMS)}")
     t.add_argument("--evidence", required=True, help="what was seen (one line)")
     for s in (o, t):
-        s.add_argument("--version", required=True, help="the release tag, vX.Y.Z")
+        s.add_argument(
+            "--version",
+            required=True,
+            help="the release: X.Y.Z or vX.Y.Z (both mean the tag vX.Y.Z)",
+        )
         s.add_argument("--now", metavar="ISO-8601", help="the time (default: now)")
         s.add_argument("--body-file", type=Path, help="work on a local body file, not GitHub")
     return p
@@ -75,7 +79,7 @@ def _evaluate(run: OpsRun) -> Report:
     tick = a.action == "tick"
     request = TrackerRequest(
         action=a.action,
-        tag=check_tag(a.version, what="--version"),
+        tag=release_tag(a.version, what="--version"),
         now=run.now(),
         item=a.item if tick else None,
         evidence=a.evidence if tick else "",
