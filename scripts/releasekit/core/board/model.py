@@ -35,6 +35,7 @@ from releasekit.core.rollout.controller import (
     DEADLINE_OPEN,
     Event,
     RolloutState,
+    _conditions_text,
     decide,
     state_from_events,
 )
@@ -411,29 +412,15 @@ def _needs(
         return (*out, f"nothing to promote: full size; {watched}")
     out.append(f"{nxt.id} ({nxt.environment} {nxt.percent}) is due by the clock")
     if nxt.entry is not None:
-        out.append(f"{nxt.entry.window.label()}: {_conditions(nxt)}")
+        # The controller's own words for the entry rule, as its RLT001 message gives them.
+        out.append(_conditions_text(nxt))
+        if nxt.entry.stable:
+            out.append(
+                "stable: no instability flags, no critical errors, divergence within the"
+                " rollback threshold"
+            )
     out.append(f"fresh metrics (at most {rb.max_metrics_age_hours} h old) and {watched}")
     return tuple(out)
-
-
-def _conditions(stage: Stage) -> str:
-    rule = stage.entry
-    if rule is None:
-        return ""
-    parts = []
-    if rule.min_trades is not None:
-        parts.append(f"≥ {rule.min_trades} trades")
-    if rule.max_critical_errors is not None:
-        parts.append(
-            "no critical errors"
-            if rule.max_critical_errors == 0
-            else f"≤ {rule.max_critical_errors} critical errors"
-        )
-    if rule.pnl_within_expected:
-        parts.append("P&L within the expected range")
-    if rule.stable:
-        parts.append("stable (no instability, no critical errors, divergence within threshold)")
-    return ", ".join(parts)
 
 
 def _timeline(plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> Timeline | None:
