@@ -506,3 +506,23 @@ def test_an_unknown_exchange_code_is_an_input_error() -> None:
 
     with pytest.raises(InputError, match="not an exchange calendar"):
         exchange_calendar("XNOPE", FIRST, LAST)
+
+
+# -- the rollout timeline's calendar bands -------------------------------------------------
+
+
+def test_timeline_bands_draw_freezes_and_closed_days_with_weekends_as_one_band() -> None:
+    from releasekit.core.calendar.view import timeline_bands
+
+    policy = section(
+        "calendar:\n  market: XNYS\n  promote: in_session\n  freezes:\n"
+        "    - {from: '2026-11-18T12:00:00-05:00', to: '2026-11-18T14:00:00-05:00',"
+        " reason: 'FOMC: hold #1'}\n"
+    )
+    windows = promotion_windows(policy, exchange_month(), (), ny(2026, 11, 18), ny(2026, 11, 24))
+    lines = timeline_bands(windows)
+    assert lines[0] == "    section Calendar"
+    # the freeze is crit and its name cannot break the chart (no ':' or '#' inside)
+    assert lines[1] == "    FOMC hold 1 (one-off freeze) :crit, c0, 2026-11-18 17:00, 2h"
+    # Saturday and Sunday are one band; the in-session gaps between days are not drawn
+    assert lines[2:] == ["    market closed :c1, 2026-11-21 05:00, 48h"]

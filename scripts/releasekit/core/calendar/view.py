@@ -149,3 +149,37 @@ def render_text(
             f" allowed from {allowed}{held}"
         )
     return "\n".join(out) + "\n"
+
+
+def _gantt_text(text: str) -> str:
+    """Text a Mermaid gantt task name can hold (its syntax uses ``:``, ``;``, ``#``, commas)."""
+    kept = "".join(c if c.isalnum() or c in " ._%()+-" else " " for c in text)
+    return " ".join(kept.split()) or "-"
+
+
+def timeline_bands(windows: Sequence[Window], *, limit: int = 40) -> list[str]:
+    """A Mermaid gantt section drawing freeze windows and closed days as bands.
+
+    Meant to be appended to the rollout timeline (``section Calendar``): adjoining closed
+    days are one band (a weekend), freezes are ``crit``; at most ``limit`` bands, earliest
+    first. Times are UTC, as the timeline's ``dateFormat`` reads them.
+    """
+    shown = [w for w in windows if w.kind != "session"]
+    merged: list[Window] = []
+    for w in sorted(shown, key=lambda w: (w.start, w.end)):
+        last = merged[-1] if merged else None
+        if last is not None and last.kind == w.kind == "closed" and w.start <= last.end:
+            merged[-1] = Window(last.start, max(last.end, w.end), "closed", "market closed")
+        else:
+            merged.append(
+                w if w.kind != "closed" else Window(w.start, w.end, "closed", "market closed")
+            )
+    if not merged:
+        return []
+    lines = ["    section Calendar"]
+    for i, w in enumerate(merged[:limit]):
+        hours = max(1, round((w.end - w.start).total_seconds() / 3600))
+        tag = "" if w.kind in ("closed", "unknown") else "crit, "
+        start = w.start.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"    {_gantt_text(w.name)} :{tag}c{i}, {start}, {hours}h")
+    return lines
