@@ -207,7 +207,7 @@ def scan(repo: Path, policy: Policy) -> Discovery:
                     continue
                 rel = (here / name).relative_to(root).as_posix()
                 out.append(Source(kind, name[: -len(ext)], inside_repo(repo, rel, what=kind), rel))
-    return Discovery(tuple(out), tuple(shown(repo / rel) for rel in sorted(links)))
+    return Discovery(tuple(out), tuple(_shown_rel(repo, rel) for rel in sorted(links)))
 
 
 def discover(repo: Path, policy: Policy) -> list[Source]:
@@ -224,6 +224,15 @@ def _first_symlink(repo: Path, rel: str) -> str | None:
         if here.is_symlink():
             return "/".join(parts[: i + 1])
     return None
+
+
+def _shown_rel(repo: Path, rel: str) -> str:
+    """How findings name ``rel``: by its own path, never where a link in it leads.
+
+    ``shown`` resolves the path it is given; only the repository root is resolved here.
+    """
+    base = shown(repo)
+    return rel if base in ("", ".") else f"{base}/{rel}"
 
 
 def _link(repo: Path, rel: str) -> str:
@@ -251,7 +260,7 @@ class _Evidence(NamedTuple):
 def _read_optional(repo: Path, rel: str, what: str) -> _Evidence:
     """An evidence file's text: None when it does not exist, or is (or is under) a symlink."""
     path = inside_repo(repo, rel, what=what)
-    name = shown(path)
+    name = _shown_rel(repo, Path(rel).as_posix())
     link = _first_symlink(repo, rel)
     if link is not None:
         _link(repo, link)

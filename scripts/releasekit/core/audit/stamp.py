@@ -101,9 +101,7 @@ def stamp_log(
             hint="a file that changed after its audit needs a new audit (a new row); never"
             " re-stamp an old one",
         )
-    cells = _padded(row, len(table.header))
-    if added:
-        cells.append(" ")
+    cells = _padded(lines[row.line - 1], len(table.header) + (1 if added else 0))
     cells[column] = f" {sha256.lower()} "
     lines[row.line - 1] = "|" + "|".join(cells) + "|"
     return Stamp("\n".join(lines), row.line, changed=True, added_column=added)
@@ -118,9 +116,33 @@ def _find_row(tables: list[Table], audit_id: str) -> tuple[Table, Row] | None:
     return None
 
 
-def _padded(row: Row, width: int) -> list[str]:
-    """The row's raw cells (escapes kept), padded with empty ones to ``width``."""
-    cells = list(row.parts[:width])
+def _padded(line: str, width: int) -> list[str]:
+    """A table row's raw cells as written (escapes kept), padded with empty ones to ``width``.
+
+    Cells are split at the pipes GFM splits at: every ``|`` not escaped with a backslash.
+    """
+    body = line.strip()
+    cells: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            current.append(body[i : i + 2])
+            i += 2
+            continue
+        if ch == "|":
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    cells.append("".join(current))
+    if body.startswith("|"):
+        cells = cells[1:]
+    if body.endswith("|") and not body.endswith("\\|") and len(cells) > 1:
+        cells = cells[:-1]  # the closing pipe's empty remainder
+    cells = cells[:width]
     return cells + [" "] * (width - len(cells))
 
 
@@ -130,7 +152,7 @@ def _add_column(lines: list[str], table: Table) -> None:
     lines[table.line - 1] = _append_cell(lines[table.line - 1], f" {SHA256_COLUMN} ")
     lines[table.line] = _append_cell(lines[table.line], "---")
     for row in table.rows:
-        lines[row.line - 1] = "|" + "|".join([*_padded(row, width), " "]) + "|"
+        lines[row.line - 1] = "|" + "|".join(_padded(lines[row.line - 1], width + 1)) + "|"
 
 
 def _append_cell(line: str, cell: str) -> str:
