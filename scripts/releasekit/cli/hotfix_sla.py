@@ -17,19 +17,14 @@ and/or (with ``--github``) issues labelled ``hotfix.postmortem_label`` naming it
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from releasekit.cli.common import ArgumentParser
 from releasekit.cli.common.ops import (
-    Clock,
-    Connector,
     OpsRun,
-    default_connector,
     new_ops_parser,
-    run_ops,
+    ops_main,
     run_url,
-    utc_now,
 )
 from releasekit.core.report import Report
 from releasekit.gates.hotfix_sla import TOOL, HotfixSlaRequest, hotfix_sla
@@ -47,26 +42,6 @@ def _parser() -> ArgumentParser:
     return p
 
 
-def main(
-    argv: list[str] | None = None,
-    *,
-    connector: Connector = default_connector,
-    clock: Clock = utc_now,
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Entry point: parse → load tags and post-mortems → evaluate → report (and issue)."""
-    return run_ops(
-        TOOL,
-        _parser(),
-        argv,
-        subject=lambda _args: "hotfix deadlines",
-        evaluate=_evaluate,
-        connector=connector,
-        clock=clock,
-        env=env,
-    )
-
-
 def _evaluate(run: OpsRun) -> Report:
     a = run.args
     request = HotfixSlaRequest(
@@ -78,6 +53,14 @@ def _evaluate(run: OpsRun) -> Report:
         run_url=run_url(run.env),
     )
     return hotfix_sla(request, run.ports)
+
+
+main = ops_main(
+    TOOL,
+    _parser,
+    subject=lambda _args: "hotfix deadlines",
+    evaluate=_evaluate,
+)
 
 
 if __name__ == "__main__":

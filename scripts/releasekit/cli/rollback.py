@@ -27,20 +27,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from releasekit.cli.common import ArgumentParser
 from releasekit.cli.common.ops import (
-    Clock,
-    Connector,
     OpsRun,
     add_common,
-    default_connector,
     new_ops_parser,
-    run_ops,
+    ops_main,
     run_url,
-    utc_now,
 )
 from releasekit.core.report import Report
 from releasekit.gates.rollback import RollbackRequest, rollback
@@ -78,26 +73,6 @@ def _parser() -> ArgumentParser:
     return p
 
 
-def main(
-    argv: list[str] | None = None,
-    *,
-    connector: Connector = default_connector,
-    clock: Clock = utc_now,
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Entry point: ``rollback plan``, ``rollback run`` or ``rollback kill-switch-release``."""
-    return run_ops(
-        TOOL,
-        _parser(),
-        argv,
-        subject=_subject,
-        evaluate=_evaluate,
-        connector=connector,
-        clock=clock,
-        env=env,
-    )
-
-
 def _subject(args: argparse.Namespace) -> str:
     if args.action == "kill-switch-release":
         return "kill switch"
@@ -122,6 +97,14 @@ def _evaluate(run: OpsRun) -> Report:
         server_url=env.get("GITHUB_SERVER_URL", "https://github.com"),
     )
     return rollback(request, run.ports)
+
+
+main = ops_main(
+    TOOL,
+    _parser,
+    subject=_subject,
+    evaluate=_evaluate,
+)
 
 
 if __name__ == "__main__":

@@ -21,21 +21,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from releasekit.cli.common import ArgumentParser
 from releasekit.cli.common.ops import (
-    Clock,
-    Connector,
     OpsRun,
     actor,
     add_common,
-    default_connector,
     new_ops_parser,
-    run_ops,
+    ops_main,
     run_url,
-    utc_now,
 )
 from releasekit.core.report import Report
 from releasekit.core.rollout.rollback import release_tag
@@ -98,27 +93,6 @@ def _state_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def main(
-    argv: list[str] | None = None,
-    *,
-    connector: Connector = default_connector,
-    clock: Clock = utc_now,
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Entry point: ``rollout decide`` or ``rollout resume``."""
-    return run_ops(
-        TOOL,
-        _parser(),
-        argv,
-        subject=_subject,
-        evaluate=_evaluate,
-        connector=connector,
-        clock=clock,
-        env=env,
-        with_details=True,
-    )
-
-
 def _subject(args: argparse.Namespace) -> str:
     return f"{TOOL} {args.version or ''}".strip() if args.from_github else str(args.state)
 
@@ -147,6 +121,15 @@ def _evaluate(run: OpsRun) -> Report:
         env=run.env,
     )
     return rollout(request, run.ports, run.set_details)
+
+
+main = ops_main(
+    TOOL,
+    _parser,
+    subject=_subject,
+    evaluate=_evaluate,
+    with_details=True,
+)
 
 
 if __name__ == "__main__":

@@ -12,20 +12,15 @@ write``. ``--body-file FILE`` works on a local copy of the issue body instead (n
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from releasekit.cli.common import ArgumentParser
 from releasekit.cli.common.ops import (
-    Clock,
-    Connector,
     OpsRun,
     add_common,
-    default_connector,
     new_ops_parser,
-    run_ops,
+    ops_main,
     run_url,
-    utc_now,
 )
 from releasekit.core.report import Report
 from releasekit.core.rollout.rollback import release_tag
@@ -54,26 +49,6 @@ def _parser() -> ArgumentParser:
     return p
 
 
-def main(
-    argv: list[str] | None = None,
-    *,
-    connector: Connector = default_connector,
-    clock: Clock = utc_now,
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Entry point: ``tracker open`` or ``tracker tick ITEM``."""
-    return run_ops(
-        TOOL,
-        _parser(),
-        argv,
-        subject=lambda args: f"release checklist {args.version}"[:80],
-        evaluate=_evaluate,
-        connector=connector,
-        clock=clock,
-        env=env,
-    )
-
-
 def _evaluate(run: OpsRun) -> Report:
     a, env = run.args, run.env
     tick = a.action == "tick"
@@ -87,6 +62,14 @@ def _evaluate(run: OpsRun) -> Report:
         by=f"{env.get('GITHUB_WORKFLOW', '').strip() or 'releasekit'} {run_url(env)}".strip(),
     )
     return tracker(request, run.ports)
+
+
+main = ops_main(
+    TOOL,
+    _parser,
+    subject=lambda args: f"release checklist {args.version}"[:80],
+    evaluate=_evaluate,
+)
 
 
 if __name__ == "__main__":

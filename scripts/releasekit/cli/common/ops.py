@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from releasekit.adapters.actions import Runtime
 from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
@@ -160,3 +160,52 @@ def new_ops_parser(tool: str, doc: str | None) -> ArgumentParser:
     parser = ArgumentParser(prog=f"releasekit {tool}", description=(doc or tool).splitlines()[0])
     add_common(parser, top=True)
     return parser
+
+
+class OpsMain(Protocol):
+    """An ops command's entry point: argv, and the GitHub connector, clock and environment
+    tests inject."""
+
+    def __call__(
+        self,
+        argv: list[str] | None = None,
+        *,
+        connector: Connector = ...,
+        clock: Clock = ...,
+        env: Mapping[str, str] | None = None,
+    ) -> int:
+        """Run the command; the exit code."""
+        ...
+
+
+def ops_main(
+    tool: str,
+    parser: Callable[[], ArgumentParser],
+    *,
+    subject: Callable[[argparse.Namespace], str],
+    evaluate: Callable[[OpsRun], Report],
+    with_details: bool = False,
+) -> OpsMain:
+    """The ``main`` of an ops command: parse, run the gate through ``evaluate``, report."""
+
+    def main(
+        argv: list[str] | None = None,
+        *,
+        connector: Connector = default_connector,
+        clock: Clock = utc_now,
+        env: Mapping[str, str] | None = None,
+    ) -> int:
+        return run_ops(
+            tool,
+            parser(),
+            argv,
+            subject=subject,
+            evaluate=evaluate,
+            connector=connector,
+            clock=clock,
+            env=env,
+            with_details=with_details,
+        )
+
+    main.__doc__ = f"Entry point of ``releasekit {tool}``."
+    return main
