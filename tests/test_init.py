@@ -362,3 +362,27 @@ def test_an_unknown_time_zone_is_refused(
     assert code == 2
     assert "Mars/Olympus_Mons" in out["problem"]["message"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_src_layout_is_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "src" / "desk").mkdir(parents=True)
+    (tmp_path / "src" / "desk" / "__init__.py").write_text("")
+    code, out = run(capsys, "--repo", str(tmp_path), *ROLES)
+    assert code == 0
+    assert set(out["data"]["created"]) == WRITTEN - {"src/__init__.py"}
+    assert not (tmp_path / "src" / "__init__.py").exists()
+
+
+def test_without_detect_secrets_the_baseline_is_named_as_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "detect_secrets.core", None)  # import fails
+    code, out = run(capsys, "--repo", str(tmp_path), *ROLES)
+    assert code == 0
+    assert set(out["data"]["created"]) == WRITTEN - {".secrets.baseline"}
+    (missing,) = [f for f in out["findings"] if f["rule"] == "INI003"]
+    assert "pip install detect-secrets" in missing["hint"]
