@@ -31,6 +31,10 @@ calendar:
     - {from: "2026-12-14T00:00:00-05:00", to: "2026-12-16T12:00:00-05:00", reason: desk offsite}
   events: {file: docs/calendar/events.yml, before_minutes: 60, after_minutes: 60}
 """
+# The month-end blackout follows the exchange's sessions: checking it loads the calendar.
+EXCHANGE_POLICY = (
+    POLICY.replace("market: 24/5", "market: XNYS") + "  month_end: {last_trading_days: 2}\n"
+)
 EVENTS = 'events:\n  - {name: FOMC, at: "2026-12-09T14:00:00-05:00"}\n'
 
 
@@ -211,7 +215,7 @@ sys.argv = ["releasekit"] + json.loads(sys.argv[1])
 from releasekit.cli import main
 code = main(sys.argv[1:])
 sys.stderr.write(json.dumps({"code": code, "loaded": sorted(
-    m for m in ("exchange_calendars", "pandas", "numpy") if m in sys.modules)}) + "\\n")
+    m for m in ("exchange_calendars", "pandas", "numpy") if sys.modules.get(m))}) + "\\n")
 """
 
 
@@ -251,16 +255,42 @@ def test_gates_without_an_exchange_never_import_the_library(
 
 @pytest.mark.skipif(not HAS_LIBRARY, reason="the calendar extra is not installed")
 def test_a_policy_naming_an_exchange_does_import_it(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, POLICY.replace("market: 24/5", "market: XNYS"))
+    repo = make_repo(tmp_path, EXCHANGE_POLICY)
     result = probe(["calendar", "check", "--action", "tag", "--repo", str(repo)])
     assert "exchange_calendars" in result["loaded"]
 
 
 def test_an_exchange_without_the_extra_is_exit_2_naming_the_extra(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, POLICY.replace("market: 24/5", "market: XNYS"))
+    repo = make_repo(tmp_path, EXCHANGE_POLICY)
     out = tmp_path / "report.json"
     argv = ["calendar", "check", "--action", "tag", "--repo", str(repo), "--report-out", str(out)]
     result = probe(argv, block_library=True)
     assert result["code"] == 2
     problem = json.loads(out.read_text())["problem"]
     assert "releasekit[calendar]" in problem["hint"]
+
+
+def test_a_freeze_that_needs_no_sessions_never_loads_the_exchange(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, POLICY.replace("market: 24/5", "market: XNYS"))
+    argv = ["calendar", "check", "--action", "tag", "--repo", str(repo)]
+    result = probe(argv, block_library=True)
+    assert (result["code"], result["loaded"]) == (0, [])
+
+
+def test_options_may_come_before_the_subcommand_as_the_action_passes_them(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    out = tmp_path / "calendar.json"
+    argv = ["--format=json", f"--report-out={out}", f"--repo={repo}", "check", "--action=tag"]
+    code, _ = run(argv, "2026-12-15T15:00:00+00:00")
+    assert code == 1
+    assert json.loads(out.read_text())["findings"][0]["rule"] == "CAL001"
+
+
+def test_policy_names_another_policy_file(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, policy=None)
+    other = tmp_path / "other-policy.yml"
+    other.write_text(POLICY)
+    argv = ["check", "--action", "tag", "--repo", str(repo), "--policy", str(other)]
+    got, report = run_json(argv, "2026-12-15T15:00:00+00:00")
+    assert got == 1
+    assert report["findings"][0]["rule"] == "CAL001"

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
-from releasekit.cli.common.ops import Clock, parse_now, utc_now
+from releasekit.cli.common import ArgumentParser, run_gate, usage_failure
+from releasekit.cli.common.ops import Clock, add_common, parse_now, utc_now
 from releasekit.core.report import Report
 from releasekit.errors import InputError
 from releasekit.gates.calendar import TOOL, CheckRequest, ShowRequest, check, show
@@ -29,8 +29,14 @@ MAX_DAYS = 366
 
 
 def parser() -> ArgumentParser:
-    """The command's options: ``show`` (the default) and ``check``."""
+    """The command's options: ``show`` (the default) and ``check``.
+
+    ``--format``, ``--report-out``, ``--repo``, ``--policy`` and ``--now`` may come before the
+    subcommand (the composite action passes them there) or after it.
+    """
     top = ArgumentParser(prog=f"releasekit {TOOL}", description=(__doc__ or TOOL).splitlines()[0])
+    add_common(top, top=True)
+    top.add_argument("--now", metavar="ISO-8601", help="the time to judge at (default: now)")
     sub = top.add_subparsers(dest="action_name", metavar="{show,check}")
     sub.required = True
     show_p = sub.add_parser("show", help="the next days, and when each rollout may be promoted")
@@ -38,10 +44,8 @@ def parser() -> ArgumentParser:
         "check", help="may a release be cut or tagged now? (exit 1 in a freeze)"
     )
     for p in (show_p, check_p):
-        p.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
-        p.add_argument("--now", metavar="ISO-8601", help="the time to judge at (default: now)")
-        p.add_argument("--format", choices=FORMATS, default="text", help="output format")
-        p.add_argument("--report-out", metavar="FILE", type=Path, help="also write JSON to FILE")
+        add_common(p, top=False)
+        p.add_argument("--now", metavar="ISO-8601", default=argparse.SUPPRESS, help="as above")
     show_p.add_argument("--days", type=int, default=30, help="how many days to show (default 30)")
     show_p.add_argument(
         "--state",
@@ -68,7 +72,7 @@ def main(
     """Entry point: ``calendar [show]`` or ``calendar check``; ``clock`` is injectable for tests."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     # `releasekit calendar` and `releasekit calendar --days 10` mean `show`.
-    if not args_in or (args_in[0].startswith("-") and args_in[0] not in ("-h", "--help")):
+    if not {"show", "check", "-h", "--help"} & set(args_in):
         args_in.insert(0, "show")
     try:
         args = parser().parse_args(args_in)
@@ -84,6 +88,7 @@ def _check(args: argparse.Namespace, clock: Clock, out: TextIO | None) -> int:
         return check(
             CheckRequest(
                 repo=args.repo,
+                policy=args.policy,
                 now=parse_now(args.now, clock),
                 action=args.action,
                 hotfix=args.hotfix,
@@ -105,6 +110,7 @@ def _show(args: argparse.Namespace, clock: Clock, out: TextIO | None) -> int:
         shown = show(
             ShowRequest(
                 repo=args.repo,
+                policy=args.policy,
                 now=parse_now(args.now, clock),
                 days=args.days,
                 states=tuple(args.state),

@@ -38,9 +38,8 @@ from releasekit.core.calendar.windows import (
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import decide
 from releasekit.core.signoff.policy import POLICY_PATH, Policy
-from releasekit.workspace.calendar import load_events, load_report_data
+from releasekit.workspace.calendar import load_events, load_policy_from, load_report_data
 from releasekit.workspace.ops import read_state
-from releasekit.workspace.policy import load_policy
 
 TOOL = "calendar"
 # Sessions are loaded this far either side of the range asked about: a month-end blackout
@@ -81,13 +80,23 @@ def market_for(policy: CalendarPolicy, first: dt.date, last: dt.date) -> MarketC
 
 
 def load_calendar(
-    repo: Path, policy: CalendarPolicy, start: dt.datetime, end: dt.datetime
+    repo: Path,
+    policy: CalendarPolicy,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    sessions: bool = True,
 ) -> Calendar:
-    """The calendar of ``policy`` over ``[start, end)``, its event list read from ``repo``."""
+    """The calendar of ``policy`` over ``[start, end)``, its event list read from ``repo``.
+
+    ``sessions=False``: only the freeze windows that need no market are asked for (one-off,
+    weekly, events), so no exchange calendar is loaded for them.
+    """
     zone = policy.zone
     first = (start - MARGIN).astimezone(zone).date()
     last = (end + MARGIN).astimezone(zone).date()
-    return Calendar(policy, market_for(policy, first, last), load_events(repo, policy), start, end)
+    market = market_for(policy, first, last) if sessions else always_open(zone, first, last)
+    return Calendar(policy, market, load_events(repo, policy), start, end)
 
 
 def promotion_hold_at(
@@ -110,13 +119,14 @@ class CheckRequest:
     repo: Path
     now: dt.datetime
     action: ReleaseAction
+    policy: Path | None = None
     hotfix: bool = False
     signoff_report: Path | None = None
 
 
 def check(request: CheckRequest) -> Report:
     """CAL001-CAL004 for cutting or tagging a release at ``request.now``."""
-    policy, notices = load_policy(request.repo)
+    policy, notices = load_policy_from(request.repo, request.policy)
     cal = policy.calendar
     subject = f"{request.action} at {local_text(request.now, cal.zone)}"
     if not cal.has_freezes:
@@ -129,7 +139,12 @@ def check(request: CheckRequest) -> Report:
             ),
             {"action": request.action, "freezes": []},
         )
-    calendar = load_calendar(request.repo, cal, request.now, request.now + LOOKAHEAD)
+    # Cutting or tagging is held by freezes only; the market matters only to the freezes that
+    # follow its sessions (month-end, open and close).
+    sessions = cal.month_end is not None or cal.session_edges is not None
+    calendar = load_calendar(
+        request.repo, cal, request.now, request.now + LOOKAHEAD, sessions=sessions
+    )
     freezes = calendar.freezes()
     reviewers = None
     if request.hotfix and request.signoff_report is not None:
@@ -173,6 +188,7 @@ class ShowRequest:
 
     repo: Path
     now: dt.datetime
+    policy: Path | None = None
     days: int = 30
     states: tuple[Path, ...] = ()
 
@@ -188,7 +204,7 @@ class Shown:
 
 def show(request: ShowRequest) -> Shown:
     """The coming days and each active rollout's next allowed promotion instant."""
-    policy, notices = load_policy(request.repo)
+    policy, notices = load_policy_from(request.repo, request.policy)
     cal = policy.calendar
     zone = cal.zone
     first = request.now.astimezone(zone).date()

@@ -1,4 +1,4 @@
-"""Reading what the release calendar needs: the policy's event list and a sign-off report.
+"""Reading what the release calendar needs: the policy, its event list and a sign-off report.
 
 Every read goes through ``adapters.files`` (bounded, UTF-8, inside the repository for the
 event list, whose path the policy names).
@@ -14,12 +14,24 @@ from releasekit.adapters.files import inside_repo, read_text
 from releasekit.core.calendar.events import parse_events
 from releasekit.core.calendar.policy import CalendarPolicy
 from releasekit.core.calendar.windows import CalendarEvent
+from releasekit.core.report import Finding
+from releasekit.core.signoff.policy import Policy, parse_policy
 from releasekit.errors import InputError
+from releasekit.workspace.policy import POLICY_MAX_BYTES, load_policy
 from releasekit.workspace.release_files import shown
 
 # A few years of FOMC/CPI/NFP dates are a few kilobytes.
 EVENTS_MAX_BYTES = 1024 * 1024
 REPORT_MAX_BYTES = 8 * 1024 * 1024
+
+
+def load_policy_from(repo: Path, policy: Path | None) -> tuple[Policy, list[Finding]]:
+    """The repository's policy, or the file ``--policy`` names (which must exist)."""
+    if policy is None:
+        return load_policy(repo)
+    name = shown(policy)
+    text = read_text(policy, what="release policy", shown_as=name, max_bytes=POLICY_MAX_BYTES)
+    return parse_policy(text, shown_as=name), []
 
 
 def load_events(repo: Path, policy: CalendarPolicy) -> tuple[CalendarEvent, ...]:
