@@ -30,8 +30,10 @@ from releasekit.core.rollout.controller import (
     Metrics,
     RolloutState,
     decide,
+    decode_event,
     encode_event,
     parse_metrics,
+    parse_state,
     state_from_events,
     state_to_json,
 )
@@ -560,3 +562,21 @@ def test_property_a_missing_or_non_finite_value_never_promotes(
         )
         with pytest.raises(InputError):
             parse_metrics(text, shown_as="m.json")
+
+
+def test_a_bad_event_time_in_a_state_file_names_its_line() -> None:
+    text = json.dumps(
+        state_to_json(state_from_events("1.2.3", [Event(T0, "promote", "paper", 1.0, FULL)])),
+        indent=1,
+    ).replace("2024-01-01T09:00:00Z", "yesterday")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if '"kind"' in t)
+    with pytest.raises(InputError, match="not an ISO-8601") as caught:
+        parse_state(text, shown_as="state.json")
+    assert caught.value.problem.line == line
+
+
+@pytest.mark.parametrize("percent", ["nan%", "inf%", "150%", "-5%"])
+def test_a_status_with_an_impossible_size_is_not_an_event(percent: str) -> None:
+    good = encode_event(Event(T0, "promote", "live-25", 0.25, FULL))
+    assert decode_event(good) is not None
+    assert decode_event(good.replace("25%", percent)) is None

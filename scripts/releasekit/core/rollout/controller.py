@@ -338,8 +338,14 @@ def _event_from_json(raw: Any, index: int, shown_as: str, line: int | None = Non
             hint="sizes are shares of the target position: 0.25 for 25%",
         )
     note = raw.get("note", "")
+    try:
+        when = parse_time(raw.get("at"), what=f"rollout state: {what} time", file=shown_as)
+    except InputError as exc:
+        raise InputError(
+            exc.problem.message, file=shown_as, line=line, hint=exc.problem.hint
+        ) from None
     return Event(
-        at=parse_time(raw.get("at"), what=f"rollout state: {what} time", file=shown_as),
+        at=when,
         kind=next(k for k in EVENT_KINDS if k == kind),
         stage=stage,
         size=float(size),
@@ -382,8 +388,16 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
             hint="see docs/formats/rollout-metrics.md",
         )
     period = data["period"]
-    start = parse_time(period["start"], what="metrics period.start", file=shown_as)
-    end = parse_time(period["end"], what="metrics period.end", file=shown_as)
+    try:
+        start = parse_time(period["start"], what="metrics period.start", file=shown_as)
+        end = parse_time(period["end"], what="metrics period.end", file=shown_as)
+    except InputError as exc:
+        raise InputError(
+            exc.problem.message,
+            file=shown_as,
+            line=path_line(text, ["period"]),
+            hint=exc.problem.hint,
+        ) from None
     if end < start:
         raise InputError(
             "metrics period ends before it starts",
@@ -1253,6 +1267,8 @@ def decode_event(text: str) -> Event | None:
         at = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.UTC)
         size = float(percent[:-1]) / 100
     except ValueError:
+        return None
+    if not 0.0 <= size <= 1.0:  # also refuses nan% and inf%: a size is a share of the target
         return None
     return Event(
         at=at,
