@@ -1012,3 +1012,76 @@ def test_templates_pinned_to_a_sha_pass_zizmor_pedantic(tmp_path: Path) -> None:
 def test_the_dependabot_template_watches_actions_and_pip() -> None:
     config = yaml.safe_load((TEMPLATES / "dependabot.yml").read_text(encoding="utf-8"))
     assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "pip"}
+
+
+def files_step_env(**overrides: str) -> dict[str, str]:
+    """release-checks' inputs as the files job's step gets them, defaults unless overridden."""
+    inputs = load(WORKFLOW_DIR / "release-checks.yml")["on"]["workflow_call"]["inputs"]
+    step = jobs(load(WORKFLOW_DIR / "release-checks.yml"))["files"]["steps"][1]
+    env = {}
+    for key, expr in step["env"].items():
+        name = _EXPR.fullmatch(expr)
+        assert name is not None
+        input_name = name.group(1).removeprefix("inputs.")
+        env[key] = overrides.get(input_name, str(inputs[input_name]["default"]))
+    return env
+
+
+@pytest.mark.parametrize(
+    ("present", "overrides", "missing"),
+    [
+        pytest.param(
+            [
+                "requirements.txt",
+                "requirements-dev.txt",
+                ".secrets.baseline",
+                "src/",
+                "tests/test_bias.py",
+            ],
+            {},
+            [],
+            id="what-init-writes",
+        ),
+        pytest.param(
+            ["requirements.txt", "requirements-dev.txt", ".secrets.baseline", "tests/"],
+            {},
+            ["src", "tests/test_bias.py"],
+            id="no-src-no-bias-tests",
+        ),
+        pytest.param(
+            ["requirements.txt", "dev.txt", ".secrets.baseline", "lib/", "tests/test_bias.py"],
+            {"requirements": "dev.txt", "lint-paths": "lib", "type-paths": "lib"},
+            [],
+            id="inputs-name-what-exists",
+        ),
+        pytest.param(
+            ["requirements.txt", "requirements-dev.txt", "src/", "tests/test_bias.py"],
+            {"bias-tests": "tests/test_bias.py $(touch pwned)"},
+            [".secrets.baseline", "$(touch", "pwned)"],
+            id="hostile-path-stays-data",
+        ),
+    ],
+)
+def test_release_checks_names_each_missing_file_and_its_input(
+    tmp_path: Path, present: list[str], overrides: dict[str, str], missing: list[str]
+) -> None:
+    for rel in present:
+        target = tmp_path / rel
+        if rel.endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("", encoding="utf-8")
+    script = jobs(load(WORKFLOW_DIR / "release-checks.yml"))["files"]["steps"][1]["run"]
+    proc = run_bash(script, files_step_env(**overrides), tmp_path)
+    reported = re.findall(r"::(\S+) does not exist: create it, or set the", proc.stdout)
+    assert sorted(set(reported)) == sorted(set(missing)), proc.stdout
+    assert proc.returncode == (2 if missing else 0)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_every_release_check_job_waits_for_the_files_check() -> None:
+    doc = jobs(load(WORKFLOW_DIR / "release-checks.yml"))
+    for job_id in ("lint", "tests", "bias", "security"):
+        needs = doc[job_id]["needs"]
+        assert "files" in (needs if isinstance(needs, list) else [needs]), job_id
