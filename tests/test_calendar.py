@@ -526,3 +526,23 @@ def test_timeline_bands_draw_freezes_and_closed_days_with_weekends_as_one_band()
     assert lines[1] == "    FOMC hold 1 (one-off freeze) :crit, c0, 2026-11-18 17:00, 2h"
     # Saturday and Sunday are one band; the in-session gaps between days are not drawn
     assert lines[2:] == ["    market closed :c1, 2026-11-21 05:00, 48h"]
+
+
+def test_the_promotion_calendar_answers_the_rollout_decisions_two_questions() -> None:
+    from releasekit.core.calendar.promotion import promotion_calendar
+
+    policy = section("calendar: {market: XNYS, day_count: trading}\n")
+    market = exchange_month()
+    consult = promotion_calendar(
+        policy,
+        market,
+        promotion_windows(policy, market, (), WINDOW_START, WINDOW_END),
+        WINDOW_END,
+    )
+    held = consult.hold(ny(2026, 11, 26, 11), "live-25")
+    assert held is not None
+    assert held.rule == "CAL010"
+    assert "2026-11-27 00:00 EST" in held.message
+    assert consult.hold(ny(2026, 11, 25, 11), "live-25") is None
+    assert consult.day_start(ny(2026, 11, 24, 10), 2) == ny(2026, 11, 27, 10)
+    assert consult.bands()[0] == "    section Calendar"

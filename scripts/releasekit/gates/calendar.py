@@ -19,11 +19,9 @@ from pathlib import Path
 
 from releasekit.core.calendar.market import MarketCalendar, always_open, weekdays_only
 from releasekit.core.calendar.policy import WEEKDAYS_ONLY, CalendarPolicy
+from releasekit.core.calendar.promotion import PromotionCalendar, promotion_calendar
 from releasekit.core.calendar.rules import (
-    Hold,
     ReleaseAction,
-    hold_finding,
-    promotion_hold,
     release_action_findings,
     reviewers_from_signoff,
 )
@@ -99,14 +97,18 @@ def load_calendar(
     return Calendar(policy, market, load_events(repo, policy), start, end)
 
 
-def promotion_hold_at(
-    calendar: Calendar, due: dt.datetime, target: str
-) -> tuple[Hold | None, Finding | None]:
-    """The hold a promotion to ``target`` due at ``due`` meets, and its finding (None, None: go)."""
-    hold = promotion_hold(calendar.promotion(), due, calendar.end)
-    if hold is None:
-        return None, None
-    return hold, hold_finding(calendar.policy, hold, target)
+def rollout_calendar(
+    repo: Path, policy: CalendarPolicy, start: dt.datetime, now: dt.datetime
+) -> PromotionCalendar | None:
+    """What a rollout decision at ``now`` consults, for a rollout that started at ``start``.
+
+    None when the policy's calendar can never hold a promotion nor move a day (no
+    ``calendar:`` section: the runbook as it reads), so such a rollout loads nothing.
+    """
+    if not policy.restricts_promotions and policy.day_count == "calendar":
+        return None
+    calendar = load_calendar(repo, policy, min(start, now), now + LOOKAHEAD)
+    return promotion_calendar(policy, calendar.market, calendar.promotion(), calendar.end)
 
 
 # -- releasekit calendar check ----------------------------------------------------------------
@@ -214,7 +216,8 @@ def show(request: ShowRequest) -> Shown:
     freezes = calendar.freezes()
     promotion = calendar.promotion()
     rows = day_rows(cal, calendar.market, freezes, promotion, first, request.days, calendar.end)
-    rollouts = [_rollout_line(policy, calendar, path, request.now) for path in request.states]
+    consult = promotion_calendar(cal, calendar.market, promotion, calendar.end)
+    rollouts = [_rollout_line(policy, consult, path, request.now) for path in request.states]
     findings: list[Finding] = list(notices)
     for ro in rollouts:
         if ro.held_by and ro.due_at is not None:
@@ -264,7 +267,9 @@ def show(request: ShowRequest) -> Shown:
     )
 
 
-def _rollout_line(policy: Policy, calendar: Calendar, path: Path, now: dt.datetime) -> RolloutLine:
+def _rollout_line(
+    policy: Policy, calendar: PromotionCalendar, path: Path, now: dt.datetime
+) -> RolloutLine:
     """Where one rollout stands, when its next promotion is due and when the calendar allows it."""
     state, _ = read_state(path)
     decision = decide(policy.rollout, state, None, now)
@@ -273,7 +278,7 @@ def _rollout_line(policy: Policy, calendar: Calendar, path: Path, now: dt.dateti
     if nxt is None or due is None or state.status != "active":
         return RolloutLine(state.version, state.stage or "not deployed", None, None, None)
     at = max(due, now)
-    hold, _ = promotion_hold_at(calendar, at, nxt.id)
+    hold = calendar.held(at)
     if hold is None:
         return RolloutLine(state.version, state.stage or "-", nxt.id, due, at)
     return RolloutLine(
