@@ -150,6 +150,44 @@ def test_the_rollback_of_v122_is_on_its_timeline(board: Board) -> None:
     assert rollouts["v1.2.2"].next_at is None
 
 
+def test_the_calendars_freeze_windows_are_shaded_on_the_timeline(board: Board) -> None:
+    hotfix = board.repos[1].rollouts[0].timeline
+    assert hotfix is not None
+    # Deployed on Sunday 12:20 inside the weekend freeze, which ends at midnight.
+    assert [(f.start, f.end) for f in hotfix.freezes] == [
+        (dt.datetime(2024, 1, 21, 12, 20, tzinfo=dt.UTC), dt.datetime(2024, 1, 22, tzinfo=dt.UTC))
+    ]
+    html = render_page(board)
+    assert '<rect class="freeze"' in html
+    assert "<title>no weekend changes (weekly sat,sun 00:00-24:00)</title>" in html
+    assert '<th scope="row">freeze</th>' in html
+    # The desk's own policy has no calendar: no band on its timelines.
+    assert all(r.timeline is None or r.timeline.freezes == () for r in board.repos[0].rollouts)
+
+
+def test_back_to_back_freeze_days_are_one_band(tmp_path: Path) -> None:
+    data = fixture_data()
+    files = data["repositories"][0]["files"]
+    files[POLICY_PATH] += (
+        "calendar:\n  weekly:\n"
+        '    - {days: [sat, sun], from: "00:00", to: "24:00", reason: no weekend changes}\n'
+    )
+    timeline = build(data, tmp_path).repos[0].rollouts[0].timeline
+    assert timeline is not None
+    # Two weekends before the plan ends (day 14 is Tue 01-30), each one band, not two days.
+    assert [(f.start.day, f.end.day) for f in timeline.freezes] == [(20, 22), (27, 29)]
+
+
+def test_a_missing_event_list_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = fixture_data()
+    files = data["repositories"][1]["files"]
+    files[POLICY_PATH] += "  events: {file: docs/calendar/events.yml}\n"
+    path = tmp_path / "fixture.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["--fixture", str(path)]) == 2
+    assert "docs/calendar/events.yml does not exist" in capsys.readouterr().out
+
+
 def test_a_paused_rollout_needs_a_person(tmp_path: Path) -> None:
     data = fixture_data()
     live = data["repositories"][0]["deployments"][5]

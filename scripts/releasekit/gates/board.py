@@ -26,6 +26,8 @@ from releasekit.core.audit.formats import parse_audit_log
 from releasekit.core.board.facts import DeploymentRecord, RepoFacts
 from releasekit.core.board.model import Board, board_to_json, build_board
 from releasekit.core.board.page import render_page
+from releasekit.core.calendar.events import parse_events
+from releasekit.core.calendar.windows import CalendarEvent, Window, freeze_windows
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import Event, state_from_events
 from releasekit.core.rollout.hotfix import DEBT_LABEL, is_hotfix_tag
@@ -33,10 +35,13 @@ from releasekit.core.rollout.plan import RolloutPlan
 from releasekit.core.rollout.rollback import INCIDENT_LABEL
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
 from releasekit.core.versioning.versions import Version, parse_version
+from releasekit.errors import InputError
+from releasekit.gates.calendar import market_for
 
 TOOL = "board"
 INDEX_NAME = "index.html"
 JSON_NAME = "board.json"
+DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class BoardSite:
 
 def build_site(request: BoardRequest, sources: Sequence[BoardSource]) -> tuple[Report, BoardSite]:
     """Read every source, build the board, write ``index.html`` and ``board.json`` if asked."""
-    facts = [read_repository(s) for s in sources]
+    facts = [read_repository(s, request.now) for s in sources]
     board = build_board(facts, request.now, source=request.source)
     site = BoardSite(board, render_page(board), json.dumps(board_to_json(board), indent=2) + "\n")
     notes: list[Finding] = list(board.findings)
@@ -101,8 +106,8 @@ def build_site(request: BoardRequest, sources: Sequence[BoardSource]) -> tuple[R
     return Report(TOOL, repos or "no repository", tuple(notes), data), site
 
 
-def read_repository(source: BoardSource) -> RepoFacts:
-    """Everything the board shows about one repository, read through ``source``."""
+def read_repository(source: BoardSource, now: dt.datetime) -> RepoFacts:
+    """Everything the board shows about one repository as of ``now``, read through ``source``."""
     branch = source.default_branch()
     name = source.repository
     text = source.file_at(POLICY_PATH, branch)
@@ -114,6 +119,7 @@ def read_repository(source: BoardSource) -> RepoFacts:
     log_path = policy.paths.audit_log
     log_text = source.file_at(log_path, branch)
     log = None if log_text is None else parse_audit_log(log_text, shown_as=f"{name}:{log_path}")
+    deployments = tuple(_deployments(source, policy))
     releases = tuple(source.releases())
     hotfixes = any(is_hotfix_tag(r.tag) for r in releases)
     rules = policy.rollout.hotfix
@@ -126,13 +132,14 @@ def read_repository(source: BoardSource) -> RepoFacts:
         policy=policy,
         policy_found=text is not None,
         audit_log=log,
-        deployments=tuple(_deployments(source, policy)),
+        deployments=deployments,
         releases=releases,
         incidents=tuple(source.issue_records(INCIDENT_LABEL)),
         postmortem_issues=tuple(source.issue_records(rules.postmortem_label)) if by_issue else (),
         postmortem_files=tuple(source.file_names(rules.postmortem_dir, branch)) if by_file else (),
         debt_issues=tuple(source.issue_records(DEBT_LABEL)),
         pulls=tuple(source.release_pulls()),
+        freezes=_freezes(source, policy, branch, deployments, now),
         requests=source.request_count,
     )
 
@@ -160,3 +167,33 @@ def _deployments(source: BoardSource, policy: Policy) -> list[DeploymentRecord]:
 def _at_full_size(plan: RolloutPlan, events: list[Event], version: str) -> bool:
     state = state_from_events(version, events)
     return state.status in ("active", "paused") and state.stage == plan.final.id
+
+
+def _freezes(
+    source: BoardSource,
+    policy: Policy,
+    branch: str,
+    deployments: Sequence[DeploymentRecord],
+    now: dt.datetime,
+) -> tuple[Window, ...]:
+    """The calendar's freeze windows from the oldest rollout shown to past its plan's end."""
+    cal = policy.calendar
+    if not cal.has_freezes:
+        return ()
+    times = [e.at for d in deployments for e in d.events]
+    start = min(times, default=now) - DAY
+    end = now + dt.timedelta(days=policy.rollout.final.day + 2)
+    events: tuple[CalendarEvent, ...] = ()
+    if cal.events is not None:
+        name = f"{source.repository}:{cal.events.file}"
+        text = source.file_at(cal.events.file, branch)
+        if text is None:
+            raise InputError(
+                f"the calendar's event list {name} does not exist on {branch}",
+                hint="commit the event list, or remove calendar.events (docs/calendar.md)",
+            )
+        events = parse_events(text, shown_as=name)
+    first = start.astimezone(cal.zone).date() - dt.timedelta(days=1)
+    last = end.astimezone(cal.zone).date() + dt.timedelta(days=1)
+    market = market_for(cal, first, last)
+    return tuple(freeze_windows(cal, market, events, start, end))

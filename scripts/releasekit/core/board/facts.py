@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from releasekit.core.audit.formats import AuditLog
+from releasekit.core.calendar.windows import Window
 from releasekit.core.rollout.controller import Event
 from releasekit.core.signoff.policy import Policy
 
@@ -80,7 +81,8 @@ class RepoFacts:
     """Everything the board reads about one repository, at its default branch.
 
     ``policy_found`` is False when the branch has no policy file (the runbook's defaults
-    apply); ``audit_log`` is None when it has no audit log.
+    apply); ``audit_log`` is None when it has no audit log. ``freezes`` are the release
+    calendar's freeze windows over the rollouts shown (docs/calendar.md).
     """
 
     repository: str
@@ -95,4 +97,5 @@ class RepoFacts:
     postmortem_files: tuple[str, ...] = ()
     debt_issues: tuple[IssueRecord, ...] = ()
     pulls: tuple[PullRecord, ...] = ()
+    freezes: tuple[Window, ...] = ()
     requests: int = 0

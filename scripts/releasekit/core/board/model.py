@@ -24,12 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from releasekit.core.audit.formats import PASSING, AuditLog
 from releasekit.core.board.facts import IssueRecord, Link, PullRecord, ReleaseRecord, RepoFacts
+from releasekit.core.calendar.windows import Window
 from releasekit.core.report import Finding, finding
 from releasekit.core.rollout.controller import (
     DEADLINE_OPEN,
@@ -101,6 +102,7 @@ class Timeline:
     planned: tuple[PlannedStage, ...]
     actual: tuple[ActualStage, ...]
     markers: tuple[Marker, ...]
+    freezes: tuple[Window, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,7 @@ def _rollout_view(
         stage=state.stage,
         environment=stage.environment if stage else None,
         percent=_percent(state.size),
-        timeline=_timeline(plan, state, now),
+        timeline=_timeline(plan, state, now, facts.freezes),
         next_stage=None if next_stage is None or state.status == "rolled-back" else next_stage.id,
         next_at=None if state.status in ("rolled-back", "rolling-back") else next_at,
         needs=needs,
@@ -393,8 +395,8 @@ def _needs(
     """What the next decision needs, in the runbook's words."""
     rb = plan.rollback
     watched = (
-        f"no rollback condition: live errors ≤ {rb.live_errors_above}, signal divergence"
-        f" ≤ {rb.divergence_above * 100:g}%, no instability, no unexpected losses"
+        f"no rollback condition (live errors ≤ {rb.live_errors_above}, divergence"
+        f" ≤ {rb.divergence_above * 100:g}%, no instability, no unexpected losses)"
     )
     if state.status == "rolled-back":
         return ("nothing: rolled back",)
@@ -410,20 +412,19 @@ def _needs(
         )
     if nxt is None:
         return (*out, f"nothing to promote: full size; {watched}")
-    out.append(f"{nxt.id} ({nxt.environment} {nxt.percent}) is due by the clock")
     if nxt.entry is not None:
         # The controller's own words for the entry rule, as its RLT001 message gives them.
-        out.append(_conditions_text(nxt))
+        rule = _conditions_text(nxt)
         if nxt.entry.stable:
-            out.append(
-                "stable: no instability flags, no critical errors, divergence within the"
-                " rollback threshold"
-            )
-    out.append(f"fresh metrics (at most {rb.max_metrics_age_hours} h old) and {watched}")
+            rule += " (no instability, no critical errors, divergence within the threshold)"
+        out.append(rule)
+    out.append(f"fresh metrics (at most {rb.max_metrics_age_hours} h old); {watched}")
     return tuple(out)
 
 
-def _timeline(plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> Timeline | None:
+def _timeline(
+    plan: RolloutPlan, state: RolloutState, now: dt.datetime, freezes: Sequence[Window]
+) -> Timeline | None:
     day0 = state.started_at
     if day0 is None:
         return None
@@ -457,14 +458,32 @@ def _timeline(plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> Timel
         markers.append(Marker("divergence", opened.at, opened.note))
     last_planned = planned[-1].at + dt.timedelta(hours=DAY_HOURS)
     times = [last_planned, now, *(e.at for e in state.events)]
+    end = max(times)
     return Timeline(
         day0=day0,
-        end=max(times),
+        end=end,
         now=now,
         planned=planned,
         actual=tuple(actual),
         markers=tuple(sorted(markers, key=lambda m: m.at)),
+        freezes=_freezes_within(freezes, day0, end),
     )
+
+
+def _freezes_within(
+    windows: Sequence[Window], start: dt.datetime, end: dt.datetime
+) -> tuple[Window, ...]:
+    """The freeze windows that overlap ``[start, end]``, cut to it; back-to-back ones joined."""
+    out: list[Window] = []
+    for w in sorted(windows, key=lambda w: w.start):
+        if w.end <= start or w.start >= end:
+            continue
+        cut = replace(w, start=max(w.start, start), end=min(w.end, end))
+        if out and out[-1].name == cut.name and out[-1].end >= cut.start:
+            out[-1] = replace(out[-1], end=max(out[-1].end, cut.end))
+        else:
+            out.append(cut)
+    return tuple(out)
 
 
 # -- rows -----------------------------------------------------------------------------------

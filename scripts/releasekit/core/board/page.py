@@ -68,6 +68,7 @@ thead th{background:var(--head)}ul{margin:0;padding-left:1.1rem}
 .timeline line.resume{stroke:var(--ok)}.timeline text.marker{fill:var(--warn);font-weight:700}
 .timeline text.rollback,.timeline text.rolled-back{fill:var(--bad)}
 .timeline line.now{stroke:var(--now);stroke-dasharray:3 3}
+.timeline rect.freeze{fill:var(--warn);fill-opacity:.18}
 figure{margin:.5rem 0 1.5rem}figcaption{font-weight:600;margin-bottom:.25rem}
 .timeline-text{max-width:720px;font-size:12px}
 @media print{:root{--bg:#fff;--fg:#000;--muted:#444;--line:#999;--head:#eee;--plan:#ddd;
@@ -133,7 +134,6 @@ class _Repo:
             self.units_table(),
             self.pulls_table(),
             self.debt_table(),
-            self.timelines(),
             "</section>",
         ]
         return "\n".join(p for p in parts if p)
@@ -281,7 +281,14 @@ class _Repo:
         )
 
     def timelines(self) -> str:
-        parts = ["<h3>Rollouts, newest first</h3>"] if self.repo.rollouts else []
+        """The repository's rollouts, newest first, each a chart and its table."""
+        if not self.repo.rollouts:
+            return ""
+        parts = [
+            f'<section aria-labelledby="rollouts-{self.index}">',
+            f'<h3 id="rollouts-{self.index}">Rollouts of {escape(self.repo.repository)},'
+            " newest first</h3>",
+        ]
         for r in self.repo.rollouts:
             t = r.timeline
             if t is None:
@@ -294,12 +301,18 @@ class _Repo:
                 f"{timeline_svg(t, ident=ident + '-svg', title=title, summary=summary)}"
                 f"{timeline_table(t, caption=f'{title} (text)', when=self.when)}</figure>"
             )
+        parts.append("</section>")
         return "\n".join(parts)
 
 
 def render_page(board: Board) -> str:
     """``index.html``: the whole board, self-contained."""
-    sections = [_Repo(repo, i, board.generated_at).section() for i, repo in enumerate(board.repos)]
+    # The summary of every repository first, then the timelines: the answer before the detail.
+    parts = [_Repo(repo, i, board.generated_at) for i, repo in enumerate(board.repos)]
+    sections = [p.section() for p in parts]
+    timelines = [t for p in parts if (t := p.timelines())]
+    if timelines:
+        sections += ["<h2>Rollout timelines</h2>", *timelines]
     built = board.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [

@@ -60,6 +60,13 @@ def timeline_svg(t: Timeline, *, ident: str, title: str, summary: str) -> str:
         f'<text class="lane" x="4" y="{ACTUAL_Y + 15}">Actual</text>',
     ]
     end_x = float(WIDTH - RIGHT)
+    for freeze in t.freezes:
+        # Behind the lanes: a band over both, titled with the freeze's name.
+        x0, x1 = _x(t, freeze.start), _x(t, freeze.end)
+        parts.append(
+            f'<rect class="freeze" x="{x0}" y="{PLAN_Y - 6}" width="{max(x1 - x0, 1)}"'
+            f' height="{AXIS_Y - PLAN_Y + 6}"><title>{escape(freeze.name)}</title></rect>'
+        )
     for i, stage in enumerate(t.planned):
         x0 = _x(t, stage.at)
         x1 = _x(t, t.planned[i + 1].at) if i + 1 < len(t.planned) else end_x
@@ -120,9 +127,10 @@ def timeline_summary(t: Timeline, when: When) -> str:
         )
     ended = f", ended {when(last.end)}" if last.end else ""
     marks = ", ".join(f"{MARKER_LABELS.get(m.kind, m.kind)} {when(m.at)}" for m in t.markers)
+    freezes = f" {len(t.freezes)} freeze window(s) shaded." if t.freezes else ""
     return (
         f"Day 0 is {when(t.day0)}. Latest stage {last.stage} ({last.percent}) started"
-        f" {when(last.start)}{against}{ended}." + (f" Events: {marks}." if marks else "")
+        f" {when(last.start)}{against}{ended}." + (f" Events: {marks}." if marks else "") + freezes
     )
 
 
@@ -140,6 +148,12 @@ def timeline_table(t: Timeline, *, caption: str, when: When) -> str:
             f'<tr><th scope="row">{escape(p.id)}</th><td>{escape(p.environment)}'
             f" {escape(p.percent)}</td><td>{escape(when(p.at))}</td><td>{escape(actual)}</td>"
             f"<td>{escape(ended)}</td></tr>"
+        )
+    for f in t.freezes:
+        rows.append(
+            f'<tr class="event"><th scope="row">freeze</th><td colspan="2"></td>'
+            f"<td>{escape(when(f.start))} to {escape(when(f.end))}</td>"
+            f"<td>{escape(f.name)}</td></tr>"
         )
     for m in t.markers:
         note = f": {m.note}" if m.note else ""
