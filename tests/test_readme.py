@@ -36,6 +36,28 @@ def test_test_command_is_the_one_ci_runs() -> None:
     assert " && ".join(parts[3:]) == ci_command
 
 
+def test_ci_fails_when_any_step_of_the_test_command_fails(tmp_path: Path) -> None:
+    # The README command is an && list, which `set -e` lets fail silently unless it is the
+    # last command that fails: .ci/run must check the list's status itself.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    head, rest = ci.split("# --- README test command (keep in sync with README.md) ---\n")
+    _, after = rest.split("\n# --- end ---\n")
+    script = tmp_path / "run"
+    for first in ("false", "true"):
+        script.write_text(
+            f"set -euo pipefail\n{first} && true\n# --- end ---\n{after}".replace(
+                "python scripts/check_changelog.py --repo .", "echo reached"
+            ).replace("python tools/lock_requirements.py --check", "true"),
+            encoding="utf-8",
+        )
+        proc = subprocess.run(
+            ["bash", str(script)], capture_output=True, text=True, check=False, timeout=30
+        )
+        assert (proc.returncode != 0) == (first == "false"), proc.stdout + proc.stderr
+        assert ("reached" in proc.stdout) == (first == "true")
+    assert "set -euo pipefail" in head
+
+
 def stock_python() -> str:
     """The distribution's own python3 when it is 3.11+ (Debian's), else this interpreter."""
     for candidate in ("/usr/bin/python3",):
