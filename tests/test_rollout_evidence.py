@@ -580,3 +580,13 @@ def test_a_status_with_an_impossible_size_is_not_an_event(percent: str) -> None:
     good = encode_event(Event(T0, "promote", "live-25", 0.25, FULL))
     assert decode_event(good) is not None
     assert decode_event(good.replace("25%", percent)) is None
+
+
+def test_without_an_entry_window_the_reading_must_cover_the_whole_stage() -> None:
+    plan = replace(PLAN, stages=(PLAN.stages[0], replace(PLAN.stages[-1], day=1, entry=None)))
+    state = decide(plan, RolloutState("1.2.3"), None, T0).after
+    late_start = replace(snapshot(state, at(1)), start=at(0, 12))
+    d = decide(plan, state, late_start, at(1))
+    assert d.action == "hold"
+    assert "RLT031" in rules(d)
+    assert decide(plan, state, snapshot(state, at(1)), at(1)).action == "promote"

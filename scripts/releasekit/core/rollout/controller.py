@@ -890,6 +890,16 @@ def _may_promote(
             )
             return False
         ok = _entry_conditions(plan, nxt, m, notes)
+    elif state.stage_started_at is not None and m.start > state.stage_started_at + WINDOW_SLACK:
+        # No entry window: the reading must cover the whole stage so far.
+        notes.add(
+            "RLT031",
+            "warning",
+            f"the metrics cover {iso(m.start)} to {iso(m.end)}, not stage {current.id} since it"
+            f" started ({iso(state.stage_started_at)}): not enough to promote to {nxt.id} on",
+            hint="have the metrics command export from {since} to {until}",
+        )
+        return False
     if ok:
         basis = f" ({_conditions_text(nxt)})" if rule is not None else ""
         notes.add(
