@@ -12,6 +12,7 @@ browser.
 from __future__ import annotations
 
 import http.server
+import re
 import shutil
 import struct
 import subprocess
@@ -330,6 +331,16 @@ def test_screenshots_look_like_a_page(site: Path, tmp_path: Path, scheme: str) -
     image = read_png(data)
     assert (image.width, image.height) == (1400, 1600)
     assert_looks_like_a_page(image, dark=scheme == DARK)
+
+
+@needs_chromium
+def test_the_board_prints(site: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "board.pdf"
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", (site / "index.html").as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert 2 <= pages <= 30, pages
 
 
 def test_the_committed_screenshot_looks_like_the_board() -> None:
