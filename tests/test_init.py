@@ -386,3 +386,14 @@ def test_without_detect_secrets_the_baseline_is_named_as_missing(
     assert set(out["data"]["created"]) == WRITTEN - {".secrets.baseline"}
     (missing,) = [f for f in out["findings"] if f["rule"] == "INI003"]
     assert "pip install detect-secrets" in missing["hint"]
+
+
+def test_a_kept_policy_is_not_warned_about_for_roles_it_may_fill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert init(["--repo", str(tmp_path), *ROLES]) == 0
+    capsys.readouterr()
+    code, out = run(capsys, "--repo", str(tmp_path))
+    assert code == 0
+    assert out["data"]["kept"] == [".github/release-policy.yml"]
+    assert not [f for f in out["findings"] if "names nobody" in f["message"]]

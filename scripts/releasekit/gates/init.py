@@ -151,7 +151,8 @@ def init(request: InitRequest) -> Report:
         writes[now.path] = text
     if writes and not request.dry_run:
         write_scaffold(writes)
-    findings += placeholder_findings(opts)
+    # A kept file says nothing about the placeholders init would have written into it.
+    findings += [f for f in placeholder_findings(opts) if f.file not in groups["kept"]]
     # Findings name files relative to the working directory, as every gate's do.
     findings = [
         dataclasses.replace(f, file=shown(repo / f.file)) if f.file else f for f in findings
