@@ -452,6 +452,24 @@ def test_a_hotfix_inside_a_freeze_needs_the_approvals_the_policy_names(
     assert f.level == ("notice" if rule == "CAL003" else "error")
 
 
+def test_a_hotfix_branch_may_be_cut_in_a_freeze_its_tag_asks_for_the_approvals() -> None:
+    policy = section(FREEZE + "  hotfix: {second_founder: true}\n")
+    now = ny(2026, 12, 22, 10)
+    freezes = freeze_windows(policy, always_open(NY, FIRST, LAST), (), now, ny(2027, 2, 1))
+    [f] = release_action_findings(
+        policy,
+        freezes,
+        now,
+        ny(2027, 2, 1),
+        action="prepare",
+        hotfix=True,
+        hotfix_roles=("founder", "code_review"),
+        reviewers=None,
+    )
+    assert (f.rule, f.level) == ("CAL005", "notice")
+    assert "2 founder + code_review" in f.message
+
+
 def test_two_founders_fill_founder_twice_and_a_reviewer_fills_code_review() -> None:
     filled = fill_roles(["founder", "founder", "code_review"], [FOUNDER, REVIEWER, FOUNDER_2])
     assert sorted(filled.values()) == ["fran", "gus", "rita"]

@@ -125,7 +125,7 @@ def test_a_hotfix_in_a_freeze_goes_only_with_the_named_approvals(
     extra = "  hotfix: {second_founder: true}\n" if second_founder else ""
     repo = make_repo(tmp_path, POLICY + extra)
     signoff = _signoff_report(tmp_path / "signoff.json", reviewers)
-    argv = ["check", "--action", "prepare", "--hotfix", "--signoff-report", str(signoff)]
+    argv = ["check", "--action", "tag", "--hotfix", "--signoff-report", str(signoff)]
     got, report = run_json([*argv, "--repo", str(repo)], "2026-12-15T15:00:00+00:00")
     assert got == code
     assert report["findings"][0]["rule"] == ("CAL003" if code == 0 else "CAL004")
@@ -294,3 +294,11 @@ def test_policy_names_another_policy_file(tmp_path: Path) -> None:
     got, report = run_json(argv, "2026-12-15T15:00:00+00:00")
     assert got == 1
     assert report["findings"][0]["rule"] == "CAL001"
+
+
+def test_the_action_passes_hotfix_before_the_subcommand(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    argv = ["--format=json", f"--repo={repo}", "--hotfix", "check", "--action=prepare"]
+    code, text = run(argv, "2026-12-15T15:00:00+00:00")
+    assert code == 0
+    assert json.loads(text)["findings"][0]["rule"] == "CAL005"

@@ -37,6 +37,8 @@ def parser() -> ArgumentParser:
     top = ArgumentParser(prog=f"releasekit {TOOL}", description=(__doc__ or TOOL).splitlines()[0])
     add_common(top, top=True)
     top.add_argument("--now", metavar="ISO-8601", help="the time to judge at (default: now)")
+    # The composite action passes --hotfix before the subcommand, people after it.
+    top.add_argument("--hotfix", action="store_true", help="check: the release is a hotfix")
     sub = top.add_subparsers(dest="action_name", metavar="{show,check}")
     sub.required = True
     show_p = sub.add_parser("show", help="the next days, and when each rollout may be promoted")
@@ -56,7 +58,9 @@ def parser() -> ArgumentParser:
         help="a rollout state file (repeatable): when may its next promotion go",
     )
     check_p.add_argument("--action", choices=("prepare", "tag"), required=True)
-    check_p.add_argument("--hotfix", action="store_true", help="the release is a hotfix")
+    check_p.add_argument(
+        "--hotfix", action="store_true", default=argparse.SUPPRESS, help="the release is a hotfix"
+    )
     check_p.add_argument(
         "--signoff-report",
         type=Path,

@@ -6,7 +6,9 @@ Pure: windows, the time and the sign-off facts in; findings out.
   (CAL001), naming the window and when it ends. A hotfix may go ahead inside a freeze when
   its sign-off holds the hotfix release type's roles — by default the runbook's founder + 1
   other — plus a second founder when the policy asks (CAL003); otherwise it is refused
-  (CAL004). Approvals count only when the sign-off *knows* the person holds the role.
+  (CAL004). Approvals count only when the sign-off *knows* the person holds the role. A
+  hotfix branch may be cut inside a freeze (CAL005): its pull request, and so its sign-off,
+  does not exist yet; the approvals are asked for when it is tagged.
 * **A promotion** due inside any promotion window (a freeze, a closed day, the time of day
   ``promote:`` excludes, a day the calendar does not know) is held until the next allowed
   instant (CAL010), or held with no instant offered when the calendar runs out (CAL011).
@@ -91,6 +93,17 @@ def release_action_findings(
             )
         ]
     required = [*hotfix_roles, *(["founder"] if policy.hotfix.second_founder else [])]
+    if action == "prepare":
+        # A hotfix branch is cut before its pull request exists: there is no sign-off yet to
+        # show. What ships is the tag, and tagging inside the freeze asks for the approvals.
+        return [
+            finding(
+                "CAL005",
+                "notice",
+                f"hotfix cut inside a freeze window ({windows}); tagging it inside the window"
+                f" will need the approvals of {_roles_text(required)}, each a different person",
+            )
+        ]
     if reviewers is None:
         return [
             finding(
