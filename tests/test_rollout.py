@@ -33,7 +33,6 @@ from releasekit.core.rollout.controller import (
     RolloutState,
     decide,
     decode_event,
-    details_markdown,
     encode_event,
     parse_state,
     resume,
@@ -41,6 +40,7 @@ from releasekit.core.rollout.controller import (
     state_to_json,
 )
 from releasekit.core.rollout.plan import DEFAULT_PLAN
+from releasekit.core.rollout.present import details_markdown
 from releasekit.errors import InputError
 from releasekit.gates import rollout as rollout_gate
 from support.github_api import FakeGitHub

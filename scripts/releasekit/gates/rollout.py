@@ -26,9 +26,7 @@ from releasekit.core.rollout.controller import (
     Metrics,
     RolloutState,
     decide,
-    decision_data,
     decode_event,
-    details_markdown,
     encode_event,
     iso,
     parse_metrics,
@@ -38,6 +36,7 @@ from releasekit.core.rollout.controller import (
     unfinished,
 )
 from releasekit.core.rollout.plan import RolloutPlan, Stage, expand_template
+from releasekit.core.rollout.present import decision_data, details_markdown
 from releasekit.core.rollout.rollback import TAG_RE, Deployed, check_reason, check_tag
 from releasekit.core.rollout.tracker import (
     TRACKER_LABEL,
