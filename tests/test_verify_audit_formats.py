@@ -10,6 +10,7 @@ import pytest
 
 from releasekit.core.audit.formats import (
     UnitKind,
+    is_sha256,
     parse_audit_log,
     parse_audit_report,
     parse_figure,
@@ -261,3 +262,34 @@ def test_templates_have_the_structure_the_gate_reads(name: str) -> None:
         header = parse_header(text, shown_as=name, kind=kind, stem=stem)
         assert set(header.fields) >= {"Version", "Audit", "Released"}
         assert header.name_field is not None
+
+
+def test_audit_log_sha256_column_is_optional_and_read_in_any_case() -> None:
+    head = "| Audit ID | Strategy | Version | Release | Date | Auditor | Verdict | Report |"
+    row = "| AUD-2024-01-01-001 | X | 1.0.0 | 1.0.0 | 2024-01-01 | A | PASS | r |"
+    old = parse_audit_log(f"{head}\n|{'---|' * 8}\n{row}\n", shown_as="l")
+    [r] = old.rows
+    assert old.findings == ()
+    assert not old.has_sha256(r)
+    assert old.sha256(r) == ""
+    digest = "AB" * 32
+    new = parse_audit_log(f"{head} sha256 |\n|{'---|' * 9}\n{row} {digest} |\n", shown_as="l")
+    [r] = new.rows
+    assert new.has_sha256(r)
+    assert new.sha256(r) == digest
+    assert is_sha256(digest)
+    assert not is_sha256(digest[:-1])
+    assert not is_sha256("g" * 64)
+
+
+def test_walk_forward_windows_keep_their_out_of_sample_period() -> None:
+    text = (
+        "| Field | Value |\n|---|---|\n| Audit ID | AUD-2024-01-01-001 |\n\n"
+        "## 6. Walk-forward\n\n"
+        "| Window | IS return | OOS period | OOS return |\n|---|---|---|---|\n"
+        "| 1 | +1% | 2022-01-01 to 2022-03-31 | +1% |\n"
+    )
+    report = parse_audit_report(text, shown_as="r.md")
+    assert report.walk_forward is not None
+    [window] = report.walk_forward.windows
+    assert window.oos_period == "2022-01-01 to 2022-03-31"
