@@ -233,6 +233,48 @@ def test_a_weekend_is_closed_for_a_24_5_market_and_open_for_24_7() -> None:
     )
 
 
+def test_an_fx_week_opens_sunday_17_00_and_closes_friday_17_00_new_york() -> None:
+    policy = section(
+        "calendar:\n  market: 24/5\n  promote: in_session\n"
+        "  week: {opens: sun 17:00, closes: fri 17:00}\n"
+    )
+    assert policy.week is not None
+    assert policy.to_dict()["week"] == {"opens": "sun 17:00", "closes": "fri 17:00"}
+    market = weekdays_only(policy.zone, FIRST, LAST, policy.week)
+    windows = promotion_windows(policy, market, (), WINDOW_START, WINDOW_END)
+    # Friday 18:00 is after the week's close: held until Sunday 17:00
+    hold = promotion_hold(windows, ny(2026, 11, 20, 18), WINDOW_END)
+    assert hold is not None
+    assert hold.until == ny(2026, 11, 22, 17)
+    # Wednesday 03:00 is inside the week (24 hours a day)
+    assert promotion_hold(windows, ny(2026, 11, 18, 3), WINDOW_END) is None
+    assert not market.is_trading_day(dt.date(2026, 11, 21))  # Saturday
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "calendar: {market: XNYS, week: {opens: sun 17:00, closes: fri 17:00}}\n",
+            "24/5 market",
+            id="week-without-24-5",
+        ),
+        pytest.param(
+            "calendar: {market: 24/5, week: {opens: sun 17:00, closes: sun 17:00}}\n",
+            "closes when it opens",
+            id="week-never-closes",
+        ),
+        pytest.param(
+            "calendar: {market: 24/5, week: {opens: sunday 17:00, closes: fri 17:00}}\n",
+            "a day and a time",
+            id="week-bad-day",
+        ),
+    ],
+)
+def test_a_bad_week_is_refused(text: str, message: str) -> None:
+    assert message in bad_section(text).problem.message
+
+
 def test_24_5_session_edges_are_the_week_open_and_close_not_every_midnight() -> None:
     policy = section("calendar: {market: 24/5, session_edges: {open_minutes: 60}}\n", "UTC")
     market = weekdays_only(policy.zone, FIRST, LAST)

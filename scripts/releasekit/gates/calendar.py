@@ -17,7 +17,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit.core.calendar.market import MarketCalendar, always_open, weekdays_only
+from releasekit.core.calendar.market import (
+    WEEKDAYS_WEEK,
+    MarketCalendar,
+    always_open,
+    weekdays_only,
+)
 from releasekit.core.calendar.policy import WEEKDAYS_ONLY, CalendarPolicy
 from releasekit.core.calendar.promotion import PromotionCalendar, promotion_calendar
 from releasekit.core.calendar.rules import (
@@ -69,7 +74,8 @@ class Calendar:
 def market_for(policy: CalendarPolicy, first: dt.date, last: dt.date) -> MarketCalendar:
     """The market's sessions from ``first`` to ``last`` (an exchange loads its library here)."""
     if policy.market == WEEKDAYS_ONLY:
-        return weekdays_only(policy.zone, first, last)
+        week = policy.week if policy.week is not None else WEEKDAYS_WEEK
+        return weekdays_only(policy.zone, first, last, week)
     if policy.needs_exchange:
         from releasekit.core.calendar.exchange import exchange_calendar
 

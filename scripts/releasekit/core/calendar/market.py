@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 ONE_DAY = dt.timedelta(days=1)
@@ -98,25 +98,53 @@ class MarketCalendar:
         return out
 
 
-def _whole_days(
-    name: str, zone: dt.tzinfo, first: dt.date, last: dt.date, weekdays: Sequence[int]
+MINUTES_PER_WEEK = 7 * 24 * 60
+# 24/5's default week: Monday 00:00 to Saturday 00:00 (minutes from Monday 00:00).
+WEEKDAYS_WEEK = (0, 5 * 24 * 60)
+
+
+def _local(day: dt.date, minute: int, zone: dt.tzinfo) -> dt.datetime:
+    """``minute`` minutes into ``day`` on the wall clock of ``zone``, as aware UTC."""
+    naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minute)
+    return naive.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def weekly_hours(
+    name: str,
+    zone: dt.tzinfo,
+    first: dt.date,
+    last: dt.date,
+    week: tuple[int, int],
 ) -> MarketCalendar:
+    """A market open each week from ``week[0]`` to ``week[1]`` (minutes from Monday 00:00).
+
+    Each day gets the part of the open week that falls on it as its session, so an FX week
+    from Sunday 17:00 to Friday 17:00 has a short Sunday and a short Friday session and no
+    Saturday. A close at or before the open wraps over the week's end.
+    """
+    opens, closes = week
+    spans = [(opens, closes)] if opens < closes else [(opens, MINUTES_PER_WEEK), (0, closes)]
     sessions = []
     day = first
     while day <= last:
-        if day.weekday() in weekdays:
-            start = dt.datetime.combine(day, dt.time(), zone)
-            end = dt.datetime.combine(day + ONE_DAY, dt.time(), zone)
-            sessions.append(Session(day, start.astimezone(dt.UTC), end.astimezone(dt.UTC)))
+        base = day.weekday() * 24 * 60
+        for lo, hi in spans:
+            start, end = max(lo, base), min(hi, base + 24 * 60)
+            if start < end:
+                sessions.append(
+                    Session(day, _local(day, start - base, zone), _local(day, end - base, zone))
+                )
         day += ONE_DAY
     return MarketCalendar(name, zone, first, last, tuple(sessions))
 
 
 def always_open(zone: dt.tzinfo, first: dt.date, last: dt.date) -> MarketCalendar:
     """``24/7``: a session every day, midnight to midnight in ``zone``."""
-    return _whole_days("24/7", zone, first, last, range(7))
+    return weekly_hours("24/7", zone, first, last, (0, MINUTES_PER_WEEK))
 
 
-def weekdays_only(zone: dt.tzinfo, first: dt.date, last: dt.date) -> MarketCalendar:
-    """``24/5``: a session Monday to Friday, midnight to midnight in ``zone``."""
-    return _whole_days("24/5", zone, first, last, range(5))
+def weekdays_only(
+    zone: dt.tzinfo, first: dt.date, last: dt.date, week: tuple[int, int] = WEEKDAYS_WEEK
+) -> MarketCalendar:
+    """``24/5``: Monday to Friday in ``zone`` by default, or the ``week`` the policy gives."""
+    return weekly_hours("24/5", zone, first, last, week)

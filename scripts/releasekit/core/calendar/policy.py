@@ -107,6 +107,8 @@ class CalendarPolicy:
 
     market: str = ALWAYS_OPEN
     timezone: str = "UTC"
+    # 24/5 only: the open and close of the trading week, minutes from Monday 00:00.
+    week: tuple[int, int] | None = None
     promote: Promote = "any"
     day_count: DayCount = "calendar"
     freezes: tuple[OneOffFreeze, ...] = ()
@@ -150,6 +152,13 @@ class CalendarPolicy:
             "timezone": self.timezone,
             "promote": self.promote,
             "day_count": self.day_count,
+            **(
+                {}
+                if self.week is None
+                else {
+                    "week": {"opens": _week_text(self.week[0]), "closes": _week_text(self.week[1])}
+                }
+            ),
             "freezes": [
                 {"from": f.start.isoformat(), "to": f.end.isoformat(), "reason": f.reason}
                 for f in self.freezes
@@ -192,6 +201,11 @@ DEFAULT_CALENDAR = CalendarPolicy()
 
 def _clock_text(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _week_text(minute: int) -> str:
+    day, rest = divmod(minute, MINUTES_PER_DAY)
+    return f"{WEEKDAY_NAMES[day % 7]} {_clock_text(rest)}"
 
 
 @lru_cache(maxsize=1)
@@ -240,6 +254,7 @@ def parse_calendar_section(
     policy = CalendarPolicy(
         market=str(value.get("market", ALWAYS_OPEN)),
         timezone=zone_name,
+        week=p.week(value),
         promote=value.get("promote", "any"),
         day_count=value.get("day_count", "calendar"),
         freezes=tuple(p.one_off(i, f) for i, f in enumerate(value.get("freezes") or [])),
@@ -398,6 +413,33 @@ class _Reader:
                 'write HH:MM, e.g. "15:30" (24:00 is the end of the day)',
             )
         return minutes
+
+    def week(self, value: dict[str, Any]) -> tuple[int, int] | None:
+        """``week:`` as minutes from Monday 00:00; only a 24/5 market has a week to set."""
+        given = value.get("week")
+        if given is None:
+            return None
+        if value.get("market") != WEEKDAYS_ONLY:
+            raise self.fail(
+                ("week",),
+                "`week` sets the trading week of a 24/5 market, but the market is"
+                f" {value.get('market', ALWAYS_OPEN)!r}",
+                "remove `week`, or write market: 24/5",
+            )
+        week = 7 * MINUTES_PER_DAY
+        ends = []
+        for key in ("opens", "closes"):
+            day, _, clock = str(given[key]).partition(" ")
+            hours, minutes = clock.split(":")
+            minute = WEEKDAY_NAMES.index(day) * MINUTES_PER_DAY + int(hours) * 60 + int(minutes)
+            ends.append(minute % week)
+        if ends[0] == ends[1]:
+            raise self.fail(
+                ("week", "closes"),
+                "the trading week closes when it opens",
+                'use market: 24/7 for a market that never closes, or e.g. closes: "fri 17:00"',
+            )
+        return ends[0], ends[1]
 
     def weekly(self, i: int, item: dict[str, Any]) -> WeeklyFreeze:
         """A weekly freeze; ``to`` equal to ``from`` is a whole day from ``from``."""

@@ -50,7 +50,7 @@ def market_text(market: MarketCalendar, day: dt.date, zone: dt.tzinfo) -> str:
     session = market.session_on(day)
     if session is None:
         return "closed"
-    if session.close - session.open >= dt.timedelta(hours=24) or market.name in ("24/7", "24/5"):
+    if _hm(session.open, zone) == _hm(session.close, zone) == "00:00":
         return "open all day"
     kind = "early close" if session.early_close else "open"
     return f"{kind} {_hm(session.open, zone)}-{_hm(session.close, zone)}"
