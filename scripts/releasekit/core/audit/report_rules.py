@@ -235,7 +235,7 @@ def _fixes(u: UnitInput, rep: AuditReport) -> list[Finding]:
                 finding(
                     "AUD003",
                     "error",
-                    f"fix not complete: {item.text[:120]!r}",
+                    f"fix not complete: {fix_name(item.text)[:120]!r}",
                     file=f,
                     line=item.line,
                     hint="complete and verify the fix, then tick it `- [x]` (runbook: all fixes"
@@ -249,7 +249,7 @@ def _fixes(u: UnitInput, rep: AuditReport) -> list[Finding]:
                 finding(
                     "AUD003",
                     "error",
-                    f"fix ticked but {problem}: {item.text[:120]!r}",
+                    f"fix ticked but {problem}: {fix_name(item.text)[:120]!r}",
                     file=f,
                     line=item.line,
                     hint="a fix is complete when it is ticked and says how it was verified:"
@@ -272,6 +272,12 @@ _NOT_VERIFIED = re.compile(
 _NO_EVIDENCE = frozenset(
     {"", "no", "not yet", "pending", "tbd", "todo", "n/a", "na", "none", "-", "—", "–", "?"}
 )
+
+
+def fix_name(text: str) -> str:
+    """A fix item's description: its text without the ``Verified:`` part, for messages."""
+    m = _VERIFIED.search(text)
+    return text if m is None else text[: m.start()].rstrip(" —–-:;,")
 
 
 def _ticked_fixes(items: tuple[TaskItem, ...]) -> list[tuple[TaskItem, list[str]]]:
