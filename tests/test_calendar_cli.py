@@ -302,3 +302,22 @@ def test_the_action_passes_hotfix_before_the_subcommand(tmp_path: Path) -> None:
     code, text = run(argv, "2026-12-15T15:00:00+00:00")
     assert code == 0
     assert json.loads(text)["findings"][0]["rule"] == "CAL005"
+
+
+def test_hostile_reasons_reach_neither_the_terminal_nor_the_summary_raw(tmp_path: Path) -> None:
+    policy = POLICY.replace("reason: desk offsite", "reason: '<b>x</b> | [y](z) ::error::'")
+    repo = make_repo(tmp_path, policy)
+    code, text = run(["--repo", str(repo), "--days", "3"], "2026-12-14T12:00Z")
+    assert code == 0
+    assert "<b>x</b> | [y](z) ::error:: (one-off freeze)" in text  # shown, on its own row
+    code, md = run(
+        ["--repo", str(repo), "--days", "3", "--format", "markdown"], "2026-12-14T12:00Z"
+    )
+    assert "&lt;b&gt;x&lt;/b&gt; \\| \\[y\\](z) ::error:: (one-off freeze)" in md
+
+
+def test_a_control_character_in_a_reason_is_exit_2(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, POLICY.replace("reason: desk offsite", 'reason: "a\\u001b[31mb"'))
+    code, report = run_json(["check", "--action", "tag", "--repo", str(repo)], "2026-12-14T12:00Z")
+    assert code == 2
+    assert "one line of plain text" in report["problem"]["message"]

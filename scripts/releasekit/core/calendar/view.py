@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from releasekit.core.calendar.market import ONE_DAY, MarketCalendar
 from releasekit.core.calendar.policy import CalendarPolicy
 from releasekit.core.calendar.windows import Window, local_text, next_allowed
-from releasekit.core.render import md_escape
+from releasekit.core.render import md_escape, visible
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,8 @@ def render_text(
             f"rollout v{ro.version}: {ro.stage} -> {ro.next_stage or '-'}, due {due},"
             f" allowed from {allowed}{held}"
         )
-    return "\n".join(out) + "\n"
+    # Reasons and event names come from the repository: no control character reaches a terminal.
+    return "\n".join(visible(line) for line in out) + "\n"
 
 
 def _gantt_text(text: str) -> str:
