@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import COMMENT_MARKER
@@ -35,11 +37,13 @@ from releasekit.core.github_facts import (
     Login,
     Membership,
     Permission,
+    PullCommit,
     PullRequest,
     Review,
     Sha,
     WriteResult,
 )
+from releasekit.core.render import render_markdown
 from releasekit.core.report import Finding, Report, failed_report, finding
 from releasekit.errors import InfraError, InputError, Problem
 from support.github_api import FakeGitHub
@@ -80,6 +84,9 @@ class MemoryPort:
         raise NotImplementedError
 
     def reviews(self, number: int) -> list[Review]:
+        raise NotImplementedError
+
+    def pull_commits(self, number: int) -> list[PullCommit]:
         raise NotImplementedError
 
     def file_at(self, path: str, ref: str) -> str | None:
@@ -548,3 +555,40 @@ def test_fork_pull_request_without_write_token_degrades_to_the_summary(
     text = summary.read_text()
     assert "pull request from a fork" in text
     assert TOKEN not in text
+
+
+# -- the Markdown cut: largest prefix of findings that fits, found without re-rendering ---------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    messages=st.lists(st.text(max_size=60), max_size=40),
+    limit=st.integers(min_value=200, max_value=6000),
+    with_details=st.booleans(),
+)
+def test_the_cut_keeps_the_most_findings_that_fit(
+    messages: list[str], limit: int, with_details: bool
+) -> None:
+    report = Report(
+        "verify-audit",
+        "all",
+        tuple(
+            finding("AUD003", "error", m, file=f"f{i}.md", line=i + 1, hint="h")
+            for i, m in enumerate(messages)
+        ),
+    )
+    details = (lambda _report: "details " * 20) if with_details else None
+    text = render_markdown(report, details=details, limit=limit)
+    assert len(text.encode()) <= limit
+    full = render_markdown(report, details=details)
+    if len(full.encode()) <= limit:
+        assert text == full
+        return
+    rows = [line for line in text.split("\n") if line.startswith("| error |")]
+    assert rows == [line for line in full.split("\n") if line.startswith("| error |")][: len(rows)]
+    if len(rows) < len(messages) and "Cut to fit" in text:
+        # One more row would not have fitted: the cut is the largest, not just a small one.
+        kept = Report(report.tool, report.subject, report.findings[: len(rows) + 1])
+        bigger = render_markdown(kept, limit=None).split("\n")
+        extra_row = next(line for line in reversed(bigger) if line.startswith("| error |"))
+        assert len(text.encode()) + len(extra_row.encode()) + 1 > limit
