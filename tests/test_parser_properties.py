@@ -25,6 +25,7 @@ from releasekit.core.rollout.controller import parse_metrics, parse_state
 from releasekit.core.signoff.policy import parse_policy
 from releasekit.core.versioning.changelog import check_changelog, parse_changelog
 from releasekit.core.versioning.version_file import check_version_file, parse_version_file
+from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InputError
 
 # Text that looks like the files these parsers read: their keywords and punctuation mixed
@@ -116,3 +117,18 @@ def test_parser_returns_or_raises_only_our_input_error(name: str, text: str) -> 
 def test_the_changelog_parser_never_raises_on_content(text: str) -> None:
     # Content problems are findings, never exceptions: check-changelog always has a verdict.
     _changelog(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        pytest.param("a:\n  - " + "[" * 3000 + "]" * 3000, 2, "nested too deeply", id="nesting"),
+        pytest.param("a: 1\nn: " + "9" * 5000 + "\n", 2, "4300 digits", id="integer-digit-limit"),
+        pytest.param("a: 1\nb: !!timestamp 2024-13-45\n", 2, "timestamp", id="bad-timestamp"),
+        pytest.param("a: 1\n\nb: !!int 0x\n", 3, "int", id="bad-explicit-int"),
+    ],
+)
+def test_yaml_python_refuses_is_bad_input_at_its_line(text: str, line: int, says: str) -> None:
+    with pytest.raises(InputError, match=says) as caught:
+        parse_yaml(text, shown_as="release-policy.yml")
+    assert (caught.value.problem.file, caught.value.problem.line) == ("release-policy.yml", line)

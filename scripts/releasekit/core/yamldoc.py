@@ -41,6 +41,19 @@ class _StrictLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except ValueError as exc:
+            # An explicit !!timestamp, !!int or !!float that is not one (or a 5,000-digit
+            # integer): bad input at the node's line, not a crash.
+            raise InputError(
+                f"invalid YAML value {node.tag.rsplit(':', 1)[-1]}: {exc}"[:300],
+                file=self.shown_as,
+                line=node.start_mark.line + 1,
+                hint="write the value as plain text, or as the type it claims to be",
+            ) from None
+
     def construct_mapping(
         self,
         node: yaml.MappingNode,
@@ -130,11 +143,20 @@ def parse_yaml(text: str, *, shown_as: str) -> YamlDoc:
             line=None if mark is None else mark.line + 1,
             hint="fix the YAML syntax at that line (a YAML linter shows more)",
         ) from None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        # ValueError: an explicit !!timestamp or !!int that is not one; RecursionError: nesting
-        # thousands of levels deep. Both are unusable input, never a crash.
+    except RecursionError:
+        # Nesting thousands of levels deep: the reader stopped where it got too deep.
         raise InputError(
-            f"invalid YAML: {type(exc).__name__}: {exc}"[:300], file=shown_as
+            "invalid YAML: nested too deeply (thousands of levels of lists or mappings)",
+            file=shown_as,
+            line=loader.line + 1,
+            hint="flatten the file; no release file needs more than a few levels",
+        ) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise InputError(
+            f"invalid YAML: {type(exc).__name__}: {exc}"[:300],
+            file=shown_as,
+            line=loader.line + 1,
+            hint="fix the YAML at that line",
         ) from None
     finally:
         loader.dispose()
