@@ -606,3 +606,17 @@ def test_the_promotion_calendar_answers_the_rollout_decisions_two_questions() ->
     assert consult.hold(ny(2026, 11, 25, 11), "live-25") is None
     assert consult.day_start(ny(2026, 11, 24, 10), 2) == ny(2026, 11, 27, 10)
     assert consult.bands()[0] == "    section Calendar"
+
+
+def test_a_rollback_inside_a_window_is_never_held_and_the_report_says_so() -> None:
+    from releasekit.core.calendar.promotion import promotion_calendar
+
+    policy = section("calendar: {market: XNYS}\n")
+    market = exchange_month()
+    consult = promotion_calendar(
+        policy, market, promotion_windows(policy, market, (), WINDOW_START, WINDOW_END), WINDOW_END
+    )
+    [note] = consult.never_held(ny(2026, 11, 26, 11), "rollback")
+    assert (note.rule, note.level) == ("CAL012", "notice")
+    assert "never held" in note.message
+    assert consult.never_held(ny(2026, 11, 25, 11), "rollback") == []

@@ -23,7 +23,7 @@ from releasekit.core.calendar.policy import CalendarPolicy
 from releasekit.core.calendar.rules import Hold, hold_finding, promotion_hold
 from releasekit.core.calendar.view import timeline_bands
 from releasekit.core.calendar.windows import Window, day_start
-from releasekit.core.report import Finding
+from releasekit.core.report import Finding, finding
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,21 @@ class PromotionCalendar:
         """CAL010/CAL011 when a promotion to ``target`` may not go at ``now``; None: it may."""
         hold = self.held(now)
         return None if hold is None else hold_finding(self.policy, hold, target)
+
+    def never_held(self, now: dt.datetime, action: str) -> list[Finding]:
+        """CAL012 when a rollback or a pause happens inside a window: it goes ahead anyway."""
+        hold = self.held(now)
+        if hold is None:
+            return []
+        windows = "; ".join(w.describe(self.policy.zone) for w in hold.windows)
+        return [
+            finding(
+                "CAL012",
+                "notice",
+                f"the {action} goes ahead inside the calendar's windows ({windows}): a rollback"
+                " or a pause is never held",
+            )
+        ]
 
     def day_start(self, day0: dt.datetime, n: int) -> dt.datetime | None:
         """When the plan's Day ``n`` starts (see the module docstring)."""
