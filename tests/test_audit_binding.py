@@ -583,3 +583,20 @@ def test_stamp_adds_the_column_to_every_audit_table_and_pads_short_rows() -> Non
     assert lines[2].endswith(f"| PASS| | {digest} |")
     assert lines[6].endswith("| Report | SHA-256 |")
     assert lines[8].endswith("| FAIL | r | |")
+
+
+def test_release_pr_checks_what_an_earlier_change_pr_left_unaudited(
+    desk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The change PR merged with notices; the release PR only bumps the version. It ships
+    # every strategy, so the changed one is checked, and its unaudited code blocks.
+    branch_with_logic_change(desk, "feature/x")
+    git(desk, "checkout", "-q", "main")
+    git(desk, "merge", "-q", "--no-ff", "-m", "merge", "feature/x")
+    git(desk, "checkout", "-q", "-b", "release/cut")
+    edit(desk, "version.yaml", "version: 1.2.3", "version: 1.3.0")
+    git(desk, "commit", "-q", "-am", "cut 1.3.0")
+    code, out = run(["--changed-since", "main", "--release-date", "2024-01-20"], capsys)
+    assert code == 1
+    assert len(out["data"]["strategies"]) == 3
+    assert [f["file"] for f in errors(out, "AUD020")] == [f"desk/{PINE}"]

@@ -79,9 +79,14 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
     else:
         policy, notices = load_policy_at_ref(repo, request.policy_ref)
     release = release_info(repo, request.version, request.release_date)
+    # git reads in this order: an unknown ref is reported by the diff, before anything else.
+    changed = None if request.changed_since is None else changed_since(repo, request.changed_since)
+    kind = _pull_request(request, release.version)
     found = scan(repo, policy)
     sources, bad_names = _invalid_stems(list(found.sources))
-    selected, selection_findings, selection = _select(request, policy, sources)
+    selected, selection_findings, selection = _select(
+        request, policy, sources, changed, cuts_release=kind == "release"
+    )
     if request.strategies is None:
         selection_findings = bad_names + selection_findings
     units = tuple(load_unit(repo, policy, s) for s in selected)
@@ -99,7 +104,7 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
                 hint="date the release the day it ships (check-changelog: VER008)",
             )
         )
-    release_pr = _is_release_pr(request, release.version)
+    release_pr = kind != "change"
     if not release_pr:
         extra.append(_change_pr_notice(request, release.version))
         release = dataclasses.replace(release, version=None, version_source="next release")
@@ -123,21 +128,25 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
 RELEASE_BRANCHES = ("release/", "hotfix/")
 
 
-def _is_release_pr(request: VerifyAuditRequest, version: Version | None) -> bool:
-    """Whether the evidence of a release is required (else: a change pull request).
+def _pull_request(request: VerifyAuditRequest, version: Version | None) -> str:
+    """What a ``--changed-since`` run checks: ``release``, ``change`` or ``strict``.
 
-    Only ``--changed-since`` runs (the PR gate) can be change pull requests: one whose
-    version.yaml version is the same as at the base, on a branch that is not ``release/*``
-    or ``hotfix/*``, with no ``--version`` naming the release. Anything else, or anything
-    unknown, is a release: the strict reading is the default.
+    ``release``: version.yaml's version differs from the one at the base, so the pull request
+    cuts a release and everything that ships is checked. ``change``: the version is the same,
+    the branch is not ``release/*`` or ``hotfix/*`` and no ``--version`` names a release: the
+    next release is not known, so its evidence is reported as notices. ``strict``: anything
+    else (a release branch, ``--version``, no version at all, or no ``--changed-since``): the
+    changed strategies, with every rule an error. Branch names only ever add checks.
     """
     since = request.changed_since
     if since is None or request.version is not None or version is None:
-        return True
+        return "strict"
+    if version_at(request.repo, since) != version:
+        return "release"
     branch = request.head_ref or current_branch(request.repo)
     if branch is not None and branch.startswith(RELEASE_BRANCHES):
-        return True
-    return version_at(request.repo, since) != version
+        return "strict"
+    return "change"
 
 
 def _change_pr_notice(request: VerifyAuditRequest, version: Version | None) -> Finding:
@@ -175,9 +184,18 @@ def _invalid_stems(sources: list[Source]) -> tuple[list[Source], list[Finding]]:
 
 
 def _select(
-    request: VerifyAuditRequest, policy: Policy, sources: list[Source]
+    request: VerifyAuditRequest,
+    policy: Policy,
+    sources: list[Source],
+    changed: set[str] | None,
+    *,
+    cuts_release: bool,
 ) -> tuple[list[Source], list[Finding], str]:
-    """The sources to check, the selection's findings (AUD015/AUD019), and its description."""
+    """The sources to check, the selection's findings (AUD015/AUD019), and its description.
+
+    ``cuts_release``: a ``--changed-since`` pull request that changes version.yaml's version
+    ships every strategy and model, changed or not, so all of them are checked.
+    """
     names = request.strategies
     since = request.changed_since
     findings: list[Finding] = []
@@ -233,7 +251,7 @@ def _select(
         one = unique(group)
         if one is not None:
             everything.append(one)
-    if since is None:
+    if since is None or changed is None:
         if not sources:
             findings.append(
                 finding(
@@ -246,8 +264,17 @@ def _select(
             )
         return everything, findings, "all strategies and models"
 
-    changed = changed_since(request.repo, since)
     description = f"changed since {since}"
+    if cuts_release:
+        findings.append(
+            finding(
+                "AUD019",
+                "notice",
+                f"version.yaml's version changed since {since}: a release pull request ships"
+                " every strategy and model, so every one is checked",
+            )
+        )
+        return everything, findings, description
     shared = {paths.audit_log, POLICY_PATH} & changed
     if shared:
         findings.append(
