@@ -63,7 +63,10 @@ def build_report(real: str) -> str:
     before_wf, _, after = real.partition("## 6. Walk-forward")
     before_fixes, _, fixes_rest = before_wf.partition("## 5. Fixes")
     fixes_intro, _, _ = fixes_rest.partition("- [x]")
-    fixes = [f"- [x] Fix {i}: re-verified item {i} from an earlier audit" for i in range(60)]
+    fixes = [
+        f"- [x] Fix {i}: item {i} from an earlier audit — Verified: test_fix_{i} passes"
+        for i in range(60)
+    ]
     windows = []
     profitable = 0
     for i in range(40):
@@ -72,7 +75,8 @@ def build_report(real: str) -> str:
         windows.append(
             f"| {i + 1} | 2014-{i % 12 + 1:02d}-01 to 2015-{i % 12 + 1:02d}-01 |"
             f" {rng.uniform(5, 15):+.1f}% | {rng.uniform(0.8, 1.8):.2f} |"
-            f" 2015-{i % 12 + 1:02d}-01 to 2015-{i % 12 + 1:02d}-28 | {oos:+.2f}% |"
+            f" {2015 + i // 12}-{i % 12 + 1:02d}-01 to {2015 + i // 12}-{i % 12 + 1:02d}-28 |"
+            f" {oos:+.2f}% |"
             f" {oos / 2:.2f} |"
         )
     consistency = 100 * profitable / 40
