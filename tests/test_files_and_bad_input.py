@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from releasekit.adapters.files import inside_repo, read_text, write_atomic
+from releasekit.adapters.files import inside_repo, read_text, walk_files, write_atomic
+from releasekit.cli import main as releasekit_main
 from releasekit.cli.check_changelog import main as check_changelog
 from releasekit.errors import InputError
 
@@ -179,3 +181,104 @@ def test_write_atomic_rolls_back_when_a_rename_fails(
         write_atomic({a: "new a", b: "new b"})
     assert (a.read_text(), b.read_text()) == ("old a", "old b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+# -- the symlink rule (docs/security.md) ---------------------------------------------------------
+
+SECRET = "root:x:0:0:SECRET-TARGET-LINE\n"
+
+
+def outside_file(tmp_path: Path) -> Path:
+    target = tmp_path / "outside" / "passwd"
+    target.parent.mkdir(parents=True)
+    target.write_text(f"## {SECRET}")
+    return target
+
+
+def test_a_changelog_symlinked_outside_is_exit_2_naming_the_link_not_the_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = outside_file(tmp_path)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    make_repo(repo, None, GOOD_VERSION.encode())
+    (repo / "CHANGELOG.md").symlink_to(target)
+    assert check_changelog(["--repo", str(repo), "--format", "json"]) == 2
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert report["problem"]["file"].endswith("CHANGELOG.md")
+    assert "outside the repository" in report["problem"]["message"]
+    assert "SECRET-TARGET-LINE" not in out
+    assert str(target) not in out
+
+
+@pytest.mark.parametrize("in_a_checkout", [True, False], ids=["git-checkout", "plain-directory"])
+def test_read_text_refuses_a_symlink_leading_outside(tmp_path: Path, in_a_checkout: bool) -> None:
+    target = outside_file(tmp_path)
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    if in_a_checkout:
+        (repo / ".git").mkdir()
+    (repo / "docs" / "audit.md").symlink_to(target)
+    with pytest.raises(InputError, match="outside the repository") as caught:
+        read_text(repo / "docs" / "audit.md", what="audit report", shown_as="docs/audit.md")
+    assert caught.value.problem.file == "docs/audit.md"
+    assert str(target) not in str(caught.value)
+
+
+def test_a_directory_on_the_way_that_leads_outside_is_refused(tmp_path: Path) -> None:
+    target = outside_file(tmp_path)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "docs").symlink_to(target.parent)
+    with pytest.raises(InputError, match="outside the repository"):
+        read_text(repo / "docs" / "passwd", what="audit report", root=repo)
+
+
+def test_a_symlink_inside_the_repository_is_read_under_its_own_name(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "shared").mkdir(parents=True)
+    (repo / "docs").mkdir()
+    (repo / ".git").mkdir()
+    (repo / "shared" / "audit.md").write_text("# Audit\n")
+    (repo / "docs" / "audit.md").symlink_to(repo / "shared" / "audit.md")
+    assert read_text(repo / "docs" / "audit.md", what="audit report") == "# Audit\n"
+    assert read_text(repo / "docs" / "audit.md", what="audit report", root=repo) == "# Audit\n"
+
+
+def test_walk_files_refuses_links_leading_outside_and_does_not_descend_inside_ones(
+    tmp_path: Path,
+) -> None:
+    target = outside_file(tmp_path)
+    repo = tmp_path / "repo"
+    strategies = repo / "strategies"
+    (strategies / "real").mkdir(parents=True)
+    (strategies / "real" / "a.pine").write_text("//")
+    (strategies / "again").symlink_to(strategies / "real")  # inside: walked where it is
+    (strategies / ".hidden").mkdir()
+    (strategies / ".hidden" / "h.pine").write_text("//")
+    found = [p.relative_to(repo).as_posix() for p in walk_files(repo, "strategies", what="x")]
+    assert found == ["strategies/real/a.pine"]
+
+    (strategies / "elsewhere").symlink_to(target.parent)
+    with pytest.raises(InputError, match="outside the repository") as caught:
+        list(walk_files(repo, "strategies", what="strategy"))
+    assert caught.value.problem.file == "strategies/elsewhere"
+    (strategies / "elsewhere").unlink()
+
+    (strategies / "real" / "b.pine").symlink_to(target)
+    with pytest.raises(InputError, match="outside the repository"):
+        list(walk_files(repo, "strategies", what="strategy"))
+
+
+def test_a_strategies_directory_symlinked_outside_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
+    repo = tmp_path / "desk"
+    shutil.copytree(desk, repo)
+    outside = tmp_path / "outside-strategies"
+    shutil.move(repo / "strategies", outside)
+    (repo / "strategies").symlink_to(outside)
+    assert releasekit_main(["verify-audit", "--repo", str(repo)]) == 2
+    assert "strategies" in capsys.readouterr().out
