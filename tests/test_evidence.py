@@ -30,10 +30,19 @@ from releasekit.adapters.github.pygithub import PyGithubPort, connect
 from releasekit.cli.evidence import main
 from releasekit.core.signoff.evidence import parse_release_tag
 from releasekit.core.signoff.policy import POLICY_PATH
-from support.desk import DEMO, EXAMPLE, REPO, SIGNED, STRATEGY_FILES, add_desk
+from support.desk import (
+    BIAS_JUNIT,
+    DEMO,
+    EXAMPLE,
+    POLICY_ON_MAIN,
+    REPO,
+    SIGNED,
+    STRATEGY_FILES,
+    add_desk,
+)
 from support.github_api import FakeGitHub
 
-BASE_POLICY: str = DEMO["contents"][DEMO["pull_request"]["base_sha"]][POLICY_PATH]
+BASE_POLICY: str = POLICY_ON_MAIN
 TOKEN = "ghs_evidenceTESTtoken00000000000000000"
 NOW = "2024-01-16T12:00:00Z"
 
@@ -83,6 +92,8 @@ def desk(
     ``old_tags`` ((tag, ISO time)) are annotated tags on that base commit, made at that time.
     """
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", ".releasekit"))
+    # main's policy names the desk's people: the policy the merge is made under.
+    (dest / POLICY_PATH).write_text(BASE_POLICY)
     for rel, text in (extra or {}).items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).write_text(text)
@@ -205,8 +216,9 @@ def run(
         return port
 
     out = io.StringIO()
+    bias = [] if "--bias-junit" in args else ["--bias-junit", str(BIAS_JUNIT)]
     code = main(
-        ["--repo", d.root.name, "--format", "json", "--now", NOW, *args],
+        ["--repo", d.root.name, "--format", "json", "--now", NOW, *bias, *args],
         env=environ,
         connect_port=factory,
         out=out,
@@ -259,6 +271,7 @@ def test_tag_of_a_merged_signed_off_pr_passes_and_writes_the_bundle(
     assert {r: a["login"] for r, a in approvals.items()} == {
         "code_review": "bob-dev",
         "audit": "m-okafor",
+        "risk": "r-chen",
         "founder": "alice-founder",
     }
     assert all(a["commit"] == d.head and a["approved_at"] for a in approvals.values())
@@ -309,8 +322,13 @@ def test_offline_fixture_replay_passes_without_github(
     d = desk(tmp_path / "ws" / "desk")
     fixture = json.loads(json.dumps(DEMO))
     fixture["pull_request"].update(
-        head_sha=d.head, merged=True, merge_commit_sha=d.merge, head_ref="release/v1.2.3"
+        head_sha=d.head,
+        base_sha=d.base,
+        merged=True,
+        merge_commit_sha=d.merge,
+        head_ref="release/v1.2.3",
     )
+    fixture["commits"] = [{"sha": d.head, "author": "dana-quant", "committer": "dana-quant"}]
     for review in fixture["reviews"]:
         review["commit_id"] = d.head
     path = tmp_path / "fixture.json"
@@ -318,6 +336,7 @@ def test_offline_fixture_replay_passes_without_github(
     monkeypatch.chdir(d.root.parent)
     out, bundle = io.StringIO(), tmp_path / "evidence"
     args = ["--repo", "desk", "--tag", "v1.2.3", "--now", NOW, "--fixture", str(path)]
+    args += ["--bias-junit", str(BIAS_JUNIT)]
     code = main(
         [*args, "--out", str(bundle), "--format", "json"],
         env={},
@@ -390,7 +409,7 @@ def test_tag_on_the_head_instead_of_the_merge_commit_is_refused(
     ("reviews", "expect"),
     [
         pytest.param(
-            (("bob-dev", "APPROVED"), ("m-okafor", "APPROVED")),
+            (("bob-dev", "APPROVED"), ("m-okafor", "APPROVED"), ("r-chen", "APPROVED")),
             "no approval of the head from founder",
             id="founder-missing",
         ),

@@ -213,6 +213,8 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
     merged = repo.add_pull(REPO, head_sha="c" * 40, merged=True, author="dependabot[bot]")
     repo.add_review(REPO, pr.number, user="alice")
     repo.add_review(REPO, pr.number, user="bob", state="PENDING")
+    repo.add_pull_commit(REPO, pr.number, author="alice", committer="web-flow")
+    repo.add_pull_commit(REPO, pr.number, author=None)
     repo.set_file(REPO, "docs/CHANGELOG.md", "# Changelog\n")
     repo.set_collaborator(REPO, "alice", "admin")
     repo.set_team_membership("acme", "release", "alice", role="maintainer")
@@ -260,6 +262,8 @@ def test_every_operation_of_the_subset_answers_schema_valid_responses(
         ("GET", f"{r}/pulls/{merged.number}", None),
         ("GET", f"{r}/pulls/{pr.number}/files", None),
         ("GET", f"{r}/pulls/{pr.number}/reviews", None),
+        ("GET", f"{r}/pulls/{pr.number}/commits", None),
+        ("GET", f"{r}/pulls/{merged.number}/commits", None),
         ("GET", f"{r}/contents/docs/CHANGELOG.md", None),
         ("GET", f"{r}/contents/docs", None),
         ("GET", f"{repo.url}/orgs/acme/teams/release/memberships/alice", None),

@@ -290,6 +290,17 @@ def test_validate_is_a_gate(repo: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["validate"]) == 0
     assert "POL001" in capsys.readouterr().out  # no file: a notice, defaults apply
     (repo / POLICY_PATH).write_text("version: 1\n")
+    # The runbook's release types need an auditor, risk and a founder: nobody is named.
+    assert releasekit_main(["policy", "validate", "--format", "json"]) == 1
+    errors = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule"], f["message"].split()[0]) for f in errors] == [
+        ("POL002", "roles.audit"),
+        ("POL002", "roles.risk"),
+        ("POL002", "roles.founder"),
+        ("POL002", "roles.model_audit"),
+    ]
+    named = "{audit: {logins: [a]}, risk: {logins: [r]}, founder: {logins: [f]}}"
+    (repo / POLICY_PATH).write_text(f"version: 1\nroles: {named}\n")
     assert releasekit_main(["policy", "validate", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["findings"] == []
     (repo / POLICY_PATH).write_text("version: 1\nextra: true\n")

@@ -26,10 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The runbook's Release Types table and Phase 2 "Required approvals", as the defaults.
 RUNBOOK_TYPES = [
+    # Strategy and model: the Audit Sign-Off Checklist's Auditor, Risk and Founder lines after
+    # the code review of Phase 2.
     pytest.param(
-        "strategy", ("code_review", "audit", "founder"), "staged", id="strategy-full-audit"
+        "strategy",
+        ("code_review", "audit", "risk", "founder"),
+        "staged",
+        id="strategy-full-audit",
     ),
-    pytest.param("model", ("code_review", "model_audit", "founder"), "staged", id="model-audit"),
+    pytest.param(
+        "model", ("code_review", "model_audit", "risk", "founder"), "staged", id="model-audit"
+    ),
     pytest.param("hotfix", ("founder", "code_review"), "immediate", id="hotfix-founder-plus-one"),
     pytest.param("config", ("risk", "code_review"), "direct", id="config-risk-review"),
     pytest.param("bugfix", ("code_review",), "direct", id="bugfix-code-review"),
@@ -308,7 +315,7 @@ def test_demo_fixtures_policy_names_the_desks_people() -> None:
     fixture = json.loads(
         (ROOT / "examples" / "trading-desk" / ".releasekit" / "signoff-fixture.json").read_text()
     )
-    text = fixture["contents"][fixture["pull_request"]["base_sha"]][POLICY_PATH]
+    text = fixture["contents"]["main"][POLICY_PATH]
     policy = parse_policy(text, shown_as="fixture")
     assert policy.roles.audit.logins == ("m-okafor", "l-brandt")
     assert policy.roles.founder.logins == ("alice-founder",)

@@ -106,7 +106,7 @@ def fixture(
         },
         "changed_files": list(files),
         "reviews": numbered,
-        "contents": {BASE: {POLICY_PATH: policy}},
+        "contents": {"main": {POLICY_PATH: policy}},
         "permissions": dict(
             permissions
             if permissions is not None
@@ -139,7 +139,7 @@ def decide_fixture(data: Mapping[str, Any]) -> tuple[Report, CountingPort]:
     port = CountingPort(data)
     inner = port.inner
     pr = inner.pull_request(7)
-    text = inner.file_at(POLICY_PATH, pr.base_sha)
+    text = inner.file_at(POLICY_PATH, "main")
     policy = parse_policy(text, shown_as="policy") if text is not None else default_policy()
     inputs = SignoffInputs(
         pr=pr,
@@ -148,7 +148,9 @@ def decide_fixture(data: Mapping[str, Any]) -> tuple[Report, CountingPort]:
         policy=policy,
         policy_found=text is not None,
         default_branch=inner.default_branch,
-        evidence=Evidence(),
+        # A change PR: the core table is about roles, not about a release's evidence.
+        evidence=Evidence(release_pr=False),
+        policy_ref="main",
     )
     return evaluate_signoff(inputs, port), port
 
@@ -166,6 +168,7 @@ def messages(report: Report, rule: str) -> str:
 FULL_STRATEGY = (
     review("bob-dev"),
     review("m-okafor", at="2024-01-15T11:00:00Z"),
+    review("r-chen", at="2024-01-15T11:30:00Z"),
     review("alice-founder", at="2024-01-15T12:00:00Z"),
 )
 
@@ -427,7 +430,8 @@ def test_each_bypass_is_blocked_and_each_sign_off_decided(
 
 
 def test_missing_auditor_is_named_by_role_in_the_hold() -> None:
-    report, _ = decide_fixture(fixture(reviews=[review("bob-dev"), review("alice-founder")]))
+    signed = [review("bob-dev"), review("r-chen"), review("alice-founder")]
+    report, _ = decide_fixture(fixture(reviews=signed))
     assert report.data["missing_roles"] == ["audit"]
     assert report.data["pending"] == ["auditor approval"]
     assert "audit: an approval" in messages(report, "SGN001")
@@ -453,13 +457,19 @@ def test_matching_places_a_two_role_person_where_nobody_else_can() -> None:
             review("alice-founder", at="2024-01-15T08:00:00Z"),
             review("m-okafor", at="2024-01-15T09:00:00Z"),
             review("bob-dev", at="2024-01-15T10:00:00Z"),
+            review("r-chen", at="2024-01-15T10:30:00Z"),
         ],
         policy=POLICY.replace("[m-okafor]", "[alice-founder, m-okafor]"),
     )
     report, _ = decide_fixture(data)
     assert report.data["decision"] == "APPROVED"
     roles = {a["role"]: a["login"] for a in report.data["assignments"]}
-    assert roles == {"code_review": "bob-dev", "audit": "m-okafor", "founder": "alice-founder"}
+    assert roles == {
+        "code_review": "bob-dev",
+        "audit": "m-okafor",
+        "risk": "r-chen",
+        "founder": "alice-founder",
+    }
 
 
 def test_hotfix_founder_plus_one_other_are_two_distinct_humans() -> None:
@@ -480,7 +490,7 @@ def test_hotfix_founder_plus_one_other_are_two_distinct_humans() -> None:
 
 def test_pending_team_membership_does_not_hold_the_role() -> None:
     data = fixture(
-        reviews=[review("bob-dev"), review("m-okafor"), review("zoe-founder")],
+        reviews=[review("bob-dev"), review("m-okafor"), review("r-chen"), review("zoe-founder")],
         teams={"acme/founders": {"zoe-founder": "pending"}},
     )
     report, _ = decide_fixture(data)
@@ -491,7 +501,7 @@ def test_pending_team_membership_does_not_hold_the_role() -> None:
 
 def test_active_team_membership_holds_the_role() -> None:
     data = fixture(
-        reviews=[review("bob-dev"), review("m-okafor"), review("zoe-founder")],
+        reviews=[review("bob-dev"), review("m-okafor"), review("r-chen"), review("zoe-founder")],
         teams={"acme/founders": {"zoe-founder": "active"}},
     )
     report, _ = decide_fixture(data)
@@ -513,13 +523,16 @@ def test_unreadable_team_of_a_changes_request_raises_never_ignores_it() -> None:
         decide_fixture(data)
 
 
-def test_head_policy_is_never_read_only_the_base_commits() -> None:
-    data = fixture(reviews=[review("bob-dev"), review("m-okafor"), review("mallory")])
+def test_head_policy_is_never_read_only_the_default_branchs() -> None:
+    data = fixture(
+        reviews=[review("bob-dev"), review("m-okafor"), review("r-chen"), review("mallory")]
+    )
     data["contents"][HEAD] = {POLICY_PATH: POLICY.replace("[alice-founder]", "[mallory]")}
+    data["contents"][BASE] = {POLICY_PATH: POLICY.replace("[alice-founder]", "[mallory]")}
     report, _ = decide_fixture(data)
     assert report.data["decision"] == "HOLD"
     assert report.data["missing_roles"] == ["founder"]
-    assert report.data["policy"]["ref"] == BASE
+    assert report.data["policy"]["ref"] == "main"
 
 
 def test_labels_are_matched_case_insensitively_and_unknown_ones_warned() -> None:
@@ -538,11 +551,12 @@ def test_a_type_union_requires_every_matched_types_approvals() -> None:
 
 def test_model_audit_holds_the_audit_people_when_the_policy_leaves_it_out() -> None:
     policy = (
-        "version: 1\nroles:\n  audit: {logins: [m-okafor]}\n  founder: {logins: [alice-founder]}\n"
+        "version: 1\nroles:\n  audit: {logins: [m-okafor]}\n  risk: {logins: [r-chen]}\n"
+        "  founder: {logins: [alice-founder]}\n"
     )
     data = fixture(
         files=["models/regime_filter.py"],
-        reviews=[review("bob-dev"), review("m-okafor"), review("alice-founder")],
+        reviews=[review("bob-dev"), review("m-okafor"), review("r-chen"), review("alice-founder")],
         policy=policy,
     )
     report, _ = decide_fixture(data)
@@ -557,6 +571,7 @@ def test_reviews_are_ordered_by_time_then_id_not_by_listing() -> None:
             review("alice-founder", "APPROVED", at="2024-01-15T09:00:00Z"),
             review("bob-dev"),
             review("m-okafor"),
+            review("r-chen"),
         ]
     )
     report, _ = decide_fixture(data)
@@ -567,6 +582,7 @@ def test_reviews_are_ordered_by_time_then_id_not_by_listing() -> None:
             review("alice-founder", "CHANGES_REQUESTED", rid=1),
             review("bob-dev"),
             review("m-okafor"),
+            review("r-chen"),
         ]
     )
     assert decide_fixture(same_time)[0].data["decision"] == "APPROVED"
@@ -577,6 +593,7 @@ def test_logins_compare_case_insensitively() -> None:
         reviews=[
             review("Bob-Dev"),
             review("M-Okafor"),
+            review("R-CHEN"),
             review("Alice-Founder"),
             review("DANA-QUANT"),
         ],
@@ -693,7 +710,15 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-DEMO = ["--repo", "examples/trading-desk", "--fixture", str(EXAMPLE_FIXTURE)]
+EXAMPLE_BIAS = EXAMPLE / ".releasekit" / "bias-junit.xml"
+DEMO = [
+    "--repo",
+    "examples/trading-desk",
+    "--fixture",
+    str(EXAMPLE_FIXTURE),
+    "--bias-junit",
+    str(EXAMPLE_BIAS),
+]
 
 
 def test_demo_fixture_is_approved_offline_with_no_token(offline: None) -> None:
@@ -702,7 +727,8 @@ def test_demo_fixture_is_approved_offline_with_no_token(offline: None) -> None:
     assert code == 0, out
     assert report["data"]["decision"] == "APPROVED"
     assert report["data"]["evidence"] == {"check-changelog": "pass", "verify-audit": "pass"}
-    assert [a["role"] for a in report["data"]["assignments"]] == ["code_review", "audit", "founder"]
+    roles = [a["role"] for a in report["data"]["assignments"]]
+    assert roles == ["code_review", "audit", "risk", "founder"]
 
 
 def test_demo_runs_through_the_releasekit_command(
@@ -721,7 +747,7 @@ def test_explain_names_roles_holders_and_what_is_missing(offline: None, tmp_path
     )
     assert code == 1
     explained = out[out.index("signoff-gate: PR #42 — HOLD") :]
-    assert "required roles: code_review, audit, founder" in explained
+    assert "required roles: code_review, audit, risk, founder" in explained
     assert "audit: logins m-okafor, l-brandt" in explained
     assert "@bob-dev: APPROVED — counts" in explained
     assert "audit: MISSING" in explained
@@ -807,7 +833,7 @@ def test_no_pull_request_and_no_event_is_exit_2(
 def test_pull_request_number_comes_from_the_event_payload(offline: None, tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text(
-        json.dumps({"pull_request": {"number": 7}, "repository": {"default_branch": "trunk"}})
+        json.dumps({"pull_request": {"number": 7}, "repository": {"default_branch": "main"}})
     )
     seen: list[int] = []
 
@@ -857,9 +883,7 @@ def test_evidence_errors_hold_the_release(offline: None, tmp_path: Path) -> None
             "| Sharpe | 1.20 | 1.40 | 14.3% |", "| Sharpe | 1.05 | 1.40 | 25.0% |"
         )
     )
-    code, out, _ = run_cli(
-        ["--repo", str(desk), "--fixture", str(EXAMPLE_FIXTURE), "--format", "json"]
-    )
+    code, out, _ = run_cli([*DEMO, "--repo", str(desk), "--format", "json"])
     report = json.loads(out)
     assert code == 1
     assert report["data"]["decision"] == "HOLD"
@@ -951,9 +975,7 @@ def test_golden_markdown(
     offline: None, tmp_path: Path, name: str, edit: Callable[[dict[str, Any]], None], code: int
 ) -> None:
     fixture_path = write_fixture(tmp_path, edit)
-    got, out, _ = run_cli(
-        ["--repo", "examples/trading-desk", "--fixture", str(fixture_path), "--format", "markdown"]
-    )
+    got, out, _ = run_cli([*DEMO, "--fixture", str(fixture_path), "--format", "markdown"])
     assert got == code
     _golden(name, out)
 

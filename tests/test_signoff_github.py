@@ -25,10 +25,18 @@ from releasekit.adapters.github.interface import GitHubPort
 from releasekit.adapters.github.pygithub import connect
 from releasekit.cli.signoff_gate import main
 from releasekit.core.signoff.policy import POLICY_PATH
-from support.desk import DEMO, EXAMPLE, REPO, SIGNED, STRATEGY_FILES, add_desk
+from support.desk import (
+    BIAS_JUNIT,
+    EXAMPLE,
+    POLICY_ON_MAIN,
+    REPO,
+    SIGNED,
+    STRATEGY_FILES,
+    add_desk,
+)
 from support.github_api import FakeGitHub, PullFile, load_event
 
-BASE_POLICY: str = DEMO["contents"][DEMO["pull_request"]["base_sha"]][POLICY_PATH]
+BASE_POLICY: str = POLICY_ON_MAIN
 
 TOKEN = "ghs_signoffGATEtestTOKEN000000000000000"
 CHECK = "releasekit/signoff"
@@ -100,7 +108,7 @@ def seed(
     head_ref: str = "release/v1.2.3",
     policy: str | None = BASE_POLICY,
 ) -> int:
-    """A pull request at ``head_sha`` with reviews on it and the policy on its base commit."""
+    """A pull request at ``head_sha`` with reviews on it and the policy on the default branch."""
     pr = api.add_pull(
         REPO,
         head_sha=head_sha,
@@ -111,7 +119,7 @@ def seed(
         files=files,
     )
     if policy is not None:
-        api.set_file(REPO, POLICY_PATH, policy, ref=pr.base_sha)
+        api.set_file(REPO, POLICY_PATH, policy, ref="main")
     for user, state in reviews:
         api.add_review(REPO, pr.number, user=user, state=state)
     return pr.number
@@ -161,8 +169,9 @@ def run(
         return port
 
     out, log, commands = io.StringIO(), io.StringIO(), io.StringIO()
+    bias = [] if "--bias-junit" in args else ["--bias-junit", str(BIAS_JUNIT)]
     code = main(
-        ["--repo", workspace.name, *args],
+        ["--repo", workspace.name, *bias, *args],
         env=env,
         connect_port=factory,
         out=out,
@@ -210,24 +219,47 @@ def test_signed_off_strategy_release_is_approved_and_published(
     assert "- [x] Auditor: @\u200bm-okafor" in comment.body
 
 
-def test_typical_pull_request_costs_nine_requests_and_eight_when_reviewers_are_listed(
+LISTED_REVIEWER = BASE_POLICY.replace(
+    "    logins: []\n    teams: []\n    permission: write",
+    "    logins: [bob-dev]\n    teams: []\n    permission: write",
+)
+
+
+def test_shallow_checkout_costs_ten_requests_and_nine_when_reviewers_are_listed(
     api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workspace, head = desk
     number = seed(api, head)
-    # PR, files, reviews, policy, bob-dev's permission; check run and comment: a read and a
-    # write each. m-okafor and alice-founder are listed in the policy: no lookup.
-    assert run(api, workspace, number, tmp_path, monkeypatch).requests == 9
-    listed = BASE_POLICY.replace(
-        "    logins: []\n    teams: []\n    permission: write",
-        "    logins: [bob-dev]\n    teams: []\n    permission: write",
-    )
-    assert listed != BASE_POLICY
-    number = seed(api, head, policy=listed)
+    # The checkout lacks the base commit, so the files come from GitHub: PR, files, reviews,
+    # commits, policy, bob-dev's permission; check run and comment: a read and a write each.
+    # m-okafor, r-chen and alice-founder are listed in the policy: no lookup.
+    assert run(api, workspace, number, tmp_path, monkeypatch).requests == 10
+    assert LISTED_REVIEWER != BASE_POLICY
+    number = seed(api, head, policy=LISTED_REVIEWER)
     before = len(api.requests)
-    assert run(api, workspace, number, tmp_path, monkeypatch).requests == 8
-    assert len(api.requests) - before == 8
+    assert run(api, workspace, number, tmp_path, monkeypatch).requests == 9
+    assert len(api.requests) - before == 9
     assert len(api.writes()) == 4  # two check runs and two comments, one each per PR
+
+
+def test_full_history_checkout_reads_the_files_from_git_in_eight_requests(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pr-gate's signoff job checks out with fetch-depth: 0, so git has the base and the head.
+    workspace, base = checkout(tmp_path / "ws" / "desk")
+    paper = workspace / "docs" / "paper" / "ict_qm_paper.md"
+    paper.write_text(paper.read_text() + "\n")
+    git(workspace, "commit", "-q", "-am", "paper trading notes")
+    head = git(workspace, "rev-parse", "HEAD")
+    api.set_ref(REPO, "heads/main", base)
+    number = seed(api, head, policy=LISTED_REVIEWER, files=("docs/paper/ict_qm_paper.md",))
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--format", "json")
+    report = json.loads(result.out)
+    assert result.code == 0, result.out
+    # PR, reviews, commits, policy; check run and comment: a read and a write each.
+    assert result.requests == 8
+    assert api.requests_to("GET", r"/files$") == []
+    assert report["data"]["changed_files"]["source"].startswith("git diff")
 
 
 def test_ten_reruns_leave_one_comment_and_one_check_run(
@@ -240,7 +272,7 @@ def test_ten_reruns_leave_one_comment_and_one_check_run(
     assert len(check_runs(api)) == 1
     assert len(comments(api)) == 1
     assert len(api.writes()) == 2  # the first run's; an unchanged rerun writes nothing
-    assert results[-1].requests == 7  # 4 reads, 1 lookup, 2 upsert reads
+    assert results[-1].requests == 8  # 5 reads, 1 lookup, 2 upsert reads
 
 
 def test_pull_request_review_event_is_decided_too(
@@ -250,6 +282,7 @@ def test_pull_request_review_event_is_decided_too(
     number = seed(api, head)
     event = load_event("pull_request_review.submitted")
     event["pull_request"]["number"] = number
+    event["repository"]["default_branch"] = "main"
     result = run(api, workspace, number, tmp_path, monkeypatch, event=event)
     assert result.code == 0, result.out
 
@@ -257,7 +290,7 @@ def test_pull_request_review_event_is_decided_too(
 # -- bypasses --------------------------------------------------------------------------------------
 
 
-def test_head_policy_granting_founder_is_ignored_base_commit_applies(
+def test_head_policy_granting_founder_is_ignored_default_branch_policy_applies(
     api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     evil = BASE_POLICY.replace("logins: [alice-founder]", "logins: [mallory, dana-quant]")
@@ -266,7 +299,7 @@ def test_head_policy_granting_founder_is_ignored_base_commit_applies(
     number = seed(
         api,
         head,
-        reviews=(("bob-dev", "APPROVED"), ("m-okafor", "APPROVED"), ("mallory", "APPROVED")),
+        reviews=(*SIGNED[:3], ("mallory", "APPROVED")),
         files=(*STRATEGY_FILES, POLICY_PATH),
     )
     api.set_file(REPO, POLICY_PATH, evil, ref=head)  # the head's copy on GitHub, too
@@ -276,8 +309,7 @@ def test_head_policy_granting_founder_is_ignored_base_commit_applies(
     assert report["data"]["missing_roles"] == ["founder"]
     assert "SGN009" in [f["rule"] for f in report["findings"]]
     refs = {r.query.get("ref", [""])[0] for r in api.requests_to("GET", "/contents/")}
-    pr = api.repo(REPO).pulls[number]
-    assert refs == {pr.base_sha}  # the base commit's SHA, never the head or a branch name
+    assert refs == {"main"}  # the default branch's tip, never the head or the base commit
 
 
 def test_self_bot_and_stale_approvals_never_count(
@@ -293,7 +325,7 @@ def test_self_bot_and_stale_approvals_never_count(
     report = json.loads(result.out)
     assert result.code == 1
     assert report["data"]["decision"] == "HOLD"
-    assert report["data"]["missing_roles"] == ["audit", "founder"]
+    assert report["data"]["missing_roles"] == ["audit", "risk", "founder"]
     found = [f["rule"] for f in report["findings"]]
     assert found.count("SGN004") == 2
     assert found.count("SGN003") == 2

@@ -57,6 +57,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files"),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
     ("GET", "/repos/{owner}/{repo}/contents/{path}"),
     ("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}"),
     # 404 on a membership is ambiguous (not a member, or a token that cannot see the team):

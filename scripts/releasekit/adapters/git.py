@@ -59,7 +59,12 @@ def check_ref(ref: str, *, option: str = "--changed-since") -> str:
 
 
 def run_git(
-    repo: Path, args: list[str], *, timeout: float = TIMEOUT_SECONDS, what: str = "command"
+    repo: Path,
+    args: list[str],
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+    what: str = "command",
+    stdin: bytes | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C repo ARGS`` and return the finished process, whatever its exit code.
 
@@ -73,7 +78,9 @@ def run_git(
     try:
         # An argument list, never a shell: every ref was checked by check_ref, every path
         # and option is our own constant.
-        return subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, env=env)
+        return subprocess.run(
+            cmd, capture_output=True, timeout=timeout, check=False, env=env, input=stdin
+        )
     except FileNotFoundError:
         raise InfraError(
             "git is not installed on this runner",
@@ -272,3 +279,108 @@ def _tree_entry(raw: bytes, path: str) -> tuple[str, str, str, int] | None:
         mode, kind, obj, size = fields
         return mode, kind, obj, int(size) if size.isdigit() else 0
     return None
+
+
+# -- every changed path and the code of a commit (signoff-gate) ----------------------------------
+
+
+def diff_name_status(
+    repo: Path, base: str, head: str, *, timeout: float = TIMEOUT_SECONDS
+) -> list[tuple[str, str, str | None]] | None:
+    """Every path ``git diff --name-status -M base...head`` lists: (status, path, old path).
+
+    The three-dot diff is the pull request's own change (from the merge base), unbounded —
+    GitHub's "list pull request files" stops at 3,000. A rename is one entry with both paths.
+    None when the checkout lacks either commit or their merge base (a shallow clone): the
+    caller then falls back to GitHub's list and compares its count.
+    """
+    check_ref(base, option="base")
+    check_ref(head, option="head")
+    for rev in (base, head):
+        if resolve_commit(repo, rev, option="rev", timeout=timeout) is None:
+            return None
+    proc = run_git(
+        repo,
+        ["diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", f"{base}...{head}"],
+        timeout=timeout,
+        what="diff",
+    )
+    if proc.returncode != 0:
+        return None  # no merge base in a shallow history
+    fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    out: list[tuple[str, str, str | None]] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status[:1] in ("R", "C") and i + 2 < len(fields):
+            out.append((status[:1], fields[i + 2], fields[i + 1]))
+            i += 3
+        elif i + 1 < len(fields):
+            out.append((status[:1], fields[i + 1], None))
+            i += 2
+        else:
+            break
+    return out
+
+
+def tree_texts(
+    repo: Path,
+    commit: str,
+    *,
+    suffix: str,
+    max_files: int,
+    max_bytes: int,
+    timeout: float = TIMEOUT_SECONDS,
+) -> dict[str, str] | None:
+    """The text of every regular file ending in ``suffix`` in ``commit`` (path → text).
+
+    None when the checkout lacks the commit. Files over ``max_bytes``, symlinks, submodules
+    and undecodable files are left out (they are not code this reads); more than
+    ``max_files`` such files is an ``InputError`` rather than a silently partial answer.
+    """
+    if resolve_commit(repo, commit, option="commit", timeout=timeout) is None:
+        return None
+    listing = run_git(
+        repo, ["ls-tree", "-r", "-z", "--long", commit], timeout=timeout, what="ls-tree"
+    )
+    if listing.returncode != 0:
+        raise InfraError(f"git ls-tree failed at {commit[:7]}: {_message(listing)}")
+    wanted: list[tuple[str, str]] = []
+    for record in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        meta, tab, name = record.partition("\t")
+        fields = meta.split()
+        if not tab or len(fields) != 4 or not name.endswith(suffix):
+            continue
+        mode, kind, obj, size = fields
+        if kind == "blob" and mode in _FILE_MODES and size.isdigit() and int(size) <= max_bytes:
+            wanted.append((name, obj))
+    if len(wanted) > max_files:
+        raise InputError(
+            f"{commit[:7]} has {len(wanted):,} *{suffix} files, more than the {max_files:,}"
+            " releasekit reads to find what governed code imports",
+            hint="check the repository root (--repo)",
+        )
+    if not wanted:
+        return {}
+    batch = run_git(
+        repo,
+        ["cat-file", "--batch"],
+        timeout=timeout,
+        what="cat-file",
+        stdin="".join(f"{obj}\n" for _, obj in wanted).encode(),
+    )
+    if batch.returncode != 0:
+        raise InfraError(f"git cat-file --batch failed at {commit[:7]}: {_message(batch)}")
+    out: dict[str, str] = {}
+    data, pos = batch.stdout, 0
+    for name, _ in wanted:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        length = int(header[2]) if len(header) == 3 and header[2].isdigit() else 0
+        body = data[end + 1 : end + 1 + length]
+        pos = end + 1 + length + 1
+        try:
+            out[name] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return out

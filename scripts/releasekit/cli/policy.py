@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "show":
         return _show(args.repo, args.format, args.report_out, sys.stdout)
     subject = str(args.repo / POLICY_PATH)
-    return run_gate(TOOL, subject, args, lambda: effective_policy(PolicyRequest(args.repo)))
+    return run_gate(
+        TOOL, subject, args, lambda: effective_policy(PolicyRequest(args.repo, check_roles=True))
+    )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,21 @@ class PullRequest:
     merged: bool
     merge_commit_sha: Sha | None
     draft: bool
+    # GitHub's own counts (``changed_files``, ``commits``): what a listing must add up to.
+    changed_files: int | None = None
+    commits: int | None = None
+
+
+@dataclass(frozen=True)
+class PullCommit:
+    """One commit of a pull request: who wrote it and who committed it (GitHub logins).
+
+    A login is None when GitHub links the commit's e-mail to no account.
+    """
+
+    sha: Sha
+    author: Login | None
+    committer: Login | None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.core.report import Report
-from releasekit.core.signoff.policy import POLICY_PATH, Policy
+from releasekit.core.signoff.policy import POLICY_PATH, Policy, unfillable_roles
 from releasekit.workspace.policy import load_policy
 
 TOOL = "policy"
@@ -24,6 +24,8 @@ class PolicyRequest:
     """Whose policy: the repository root of a checkout."""
 
     repo: Path
+    # validate: a release type whose required role names nobody is an error (POL002).
+    check_roles: bool = False
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
@@ -38,4 +40,8 @@ def policy_json(policy: Policy) -> dict[str, Any]:
 def effective_policy(request: PolicyRequest) -> Report:
     """The policy as a report: its notices and, as data, the effective values."""
     policy, notices = load_policy(request.repo)
+    # A policy file whose release types need a role that names nobody is an error (POL002);
+    # without a file, POL001 already says that only the runbook's defaults apply.
+    if request.check_roles and policy.source is not None:
+        notices += unfillable_roles(policy)
     return Report(TOOL, str(request.repo / POLICY_PATH), tuple(notices), policy_json(policy))

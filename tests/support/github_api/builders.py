@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         GitTag,
         Issue,
         IssueComment,
+        PullCommit,
         PullFile,
         PullRequest,
         Release,
@@ -308,13 +309,39 @@ class Builders:
                 "maintainer_can_modify": False,
                 "comments": sum(1 for c in repo.comments.values() if c.issue_number == pr.number),
                 "review_comments": 0,
-                "commits": 1,
+                "commits": max(1, len(pr.commits)),
                 "additions": sum(f.additions for f in pr.files),
                 "deletions": sum(f.deletions for f in pr.files),
                 "changed_files": len(pr.files),
             }
         )
         return self.fill.component("pull-request", overlay)
+
+    def pull_commit(self, repo: Repo, c: PullCommit) -> Any:
+        """One ``commit`` of ``GET .../pulls/{n}/commits``."""
+        api = f"{self.api}/repos/{repo.full_name}"
+        person = {"name": "someone", "email": "someone@example.com", "date": FIXED_TIME}
+        return self.fill.component(
+            "commit",
+            {
+                "url": f"{api}/commits/{c.sha}",
+                "sha": c.sha,
+                "node_id": node_id("C_", user_id(c.sha)),
+                "html_url": f"{HTML_ROOT}/{repo.full_name}/commit/{c.sha}",
+                "comments_url": f"{api}/commits/{c.sha}/comments",
+                "commit": {
+                    "url": f"{api}/git/commits/{c.sha}",
+                    "author": person,
+                    "committer": person,
+                    "message": "a change",
+                    "comment_count": 0,
+                    "tree": {"sha": c.sha, "url": f"{api}/git/trees/{c.sha}"},
+                },
+                "author": self.user(c.author) if c.author else None,
+                "committer": self.user(c.committer) if c.committer else None,
+                "parents": [],
+            },
+        )
 
     def label(self, repo: Repo, name: str) -> dict[str, Any]:
         """A label object as embedded in issues and pull requests."""

@@ -26,6 +26,7 @@ from .state import (
     GitTag,
     Issue,
     IssueComment,
+    PullCommit,
     PullRequest,
     Release,
     Repo,
@@ -198,11 +199,24 @@ def pulls_get(ctx: Context) -> Reply:
     return Reply(200, ctx.build.pull_request(repo, pr))
 
 
+# GitHub lists at most 3,000 files and 250 commits of a pull request, without saying so.
+PULL_FILES_LISTED = 3000
+PULL_COMMITS_LISTED = 250
+
+
 def pulls_list_files(ctx: Context) -> Reply:
-    """GET .../pulls/{pull_number}/files."""
+    """GET .../pulls/{pull_number}/files (the first 3,000 only, as on GitHub)."""
     repo, pr = _pull(ctx)
-    page, headers = paginate(ctx, pr.files)
+    page, headers = paginate(ctx, pr.files[:PULL_FILES_LISTED])
     return Reply(200, [ctx.build.diff_entry(repo, pr, f) for f in page], headers)
+
+
+def pulls_list_commits(ctx: Context) -> Reply:
+    """GET .../pulls/{pull_number}/commits (the first 250 only, as on GitHub)."""
+    repo, pr = _pull(ctx)
+    commits = pr.commits or [PullCommit(pr.head_sha, pr.author, pr.author)]
+    page, headers = paginate(ctx, commits[:PULL_COMMITS_LISTED])
+    return Reply(200, [ctx.build.pull_commit(repo, c) for c in page], headers)
 
 
 def pulls_list_reviews(ctx: Context) -> Reply:
@@ -795,6 +809,7 @@ HANDLERS: dict[str, Callable[[Context], Reply]] = {
     "pulls/get": pulls_get,
     "pulls/list-files": pulls_list_files,
     "pulls/list-reviews": pulls_list_reviews,
+    "pulls/list-commits": pulls_list_commits,
     "repos/get-content": repos_get_content,
     "teams/get-membership-for-user-in-org": teams_get_membership,
     "teams/get-by-name": teams_get_by_name,

@@ -45,6 +45,15 @@ class PullFile:
 
 
 @dataclass
+class PullCommit:
+    """One commit of a pull request: its author's and committer's GitHub logins."""
+
+    sha: str
+    author: str | None
+    committer: str | None
+
+
+@dataclass
 class Review:
     """A pull request review."""
 
@@ -82,6 +91,8 @@ class PullRequest:
     merged_at: str | None = None
     files: list[PullFile] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    # Empty: one commit, authored and committed by the pull request's author.
+    commits: list[PullCommit] = field(default_factory=list)
 
 
 @dataclass
@@ -418,6 +429,26 @@ class GitHubState:
             for f in added:
                 self._add_file(pr, f)
             return added
+
+    def add_pull_commit(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        author: str | None,
+        committer: str | None = None,
+        sha: str | None = None,
+    ) -> PullCommit:
+        """Add a commit to pull request ``number`` (``committer`` defaults to ``author``)."""
+        with self.lock:
+            pr = self.repo(full_name).pulls[number]
+            commit = PullCommit(
+                sha or fake_sha(full_name, number, "commit", str(len(pr.commits))),
+                author,
+                author if committer is None else committer,
+            )
+            pr.commits.append(commit)
+            return commit
 
     def add_review(
         self,

@@ -29,6 +29,7 @@ from releasekit.core.github_facts import (
     Login,
     Membership,
     Permission,
+    PullCommit,
     PullRequest,
     Review,
     ReviewState,
@@ -57,6 +58,7 @@ _TOP_KEYS = frozenset(
         "default_branch",
         "pull_request",
         "changed_files",
+        "commits",
         "reviews",
         "contents",
         "permissions",
@@ -139,6 +141,11 @@ def _pull_request(raw: Any) -> PullRequest:
         raise _BadFixtureError(f"{w}.state", "must be open or closed")
     merged = _bool(data, "merged", w)
     merge_sha = data.get("merge_commit_sha")
+    counted = data.get("changed_files")
+    if counted is not None and (
+        not isinstance(counted, int) or isinstance(counted, bool) or counted < 0
+    ):
+        raise _BadFixtureError(f"{w}.changed_files", "must be a whole number (GitHub's count)")
     return PullRequest(
         number=number,
         title=_str(data, "title", w, optional=True),
@@ -153,7 +160,23 @@ def _pull_request(raw: Any) -> PullRequest:
         merged=merged,
         merge_commit_sha=_sha(data, "merge_commit_sha", w) if merge_sha is not None else None,
         draft=_bool(data, "draft", w),
+        changed_files=counted,
     )
+
+
+def _commits(raw: Any) -> list[PullCommit]:
+    out = []
+    for i, item in enumerate(_list(raw, "commits")):
+        w = f"commits[{i}]"
+        data = _obj(item, w)
+        logins: list[Login | None] = []
+        for key in ("author", "committer"):
+            value = data.get(key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise _BadFixtureError(f"{w}.{key}", "must be a GitHub login, or null")
+            logins.append(Login(value) if value is not None else None)
+        out.append(PullCommit(_sha(data, "sha", w), logins[0], logins[1]))
+    return out
 
 
 def _changed_files(raw: Any) -> list[ChangedFile]:
@@ -241,6 +264,7 @@ class FixturePort:
             raise _BadFixtureError("default_branch", "must be a branch name")
         self._pr = _pull_request(data.get("pull_request"))
         self._files = _changed_files(data.get("changed_files", []))
+        self._commits = _commits(data.get("commits", []))
         self._reviews = _reviews(data.get("reviews", []))
         self._contents: dict[str, dict[str, str | None]] = {}
         for ref, files in _obj(data.get("contents", {}), "contents").items():
@@ -351,6 +375,12 @@ class FixturePort:
         self._tick()
         self._check_number(number)
         return list(self._files)
+
+    def pull_commits(self, number: int) -> list[PullCommit]:
+        """The fixture's ``commits`` (none listed: nobody but the author contributed)."""
+        self._tick()
+        self._check_number(number)
+        return list(self._commits)
 
     def reviews(self, number: int) -> list[Review]:
         """The fixture's reviews, in the order given (the gate orders them itself)."""

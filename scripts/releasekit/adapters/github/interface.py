@@ -14,7 +14,7 @@ evidence); ``ReleasePort`` is both. A read the token is not allowed to make rais
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from releasekit.core.github_facts import (
     ActionsPermissions,
@@ -28,6 +28,7 @@ from releasekit.core.github_facts import (
     Login,
     Membership,
     Permission,
+    PullCommit,
     PullRequest,
     RepositoryInfo,
     Review,
@@ -64,6 +65,10 @@ class GitHubPort(Protocol):
 
     def reviews(self, number: int) -> list[Review]:
         """Every submitted review, oldest first (all pages)."""
+        ...
+
+    def pull_commits(self, number: int) -> list[PullCommit]:
+        """The pull request's commits with their author and committer logins (all pages)."""
         ...
 
     def file_at(self, path: str, ref: str) -> str | None:
@@ -137,6 +142,7 @@ class AccessDeniedError(InfraError):
         self.status = status
 
 
+@runtime_checkable
 class RepositoryReadPort(Protocol):
     """Reads of a repository's settings and history: what ``doctor`` and release evidence need.
 

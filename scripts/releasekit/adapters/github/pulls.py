@@ -33,6 +33,7 @@ from releasekit.core.github_facts import (
     Login,
     Membership,
     Permission,
+    PullCommit,
     PullRequest,
     Review,
     ReviewState,
@@ -65,6 +66,11 @@ class PullsApi(RestClient):
         head, base = json_object(data.get("head"), op), json_object(data.get("base"), op)
         state = json_text(data, "state", op)
         merge_sha = data.get("merge_commit_sha")
+        counts = {
+            key: value
+            for key in ("changed_files", "commits")
+            if isinstance(value := data.get(key), int) and not isinstance(value, bool)
+        }
         return PullRequest(
             number=json_int(data, "number", op),
             title=json_text(data, "title", op),
@@ -81,6 +87,8 @@ class PullsApi(RestClient):
             merged=data.get("merged") is True,
             merge_commit_sha=Sha(merge_sha) if isinstance(merge_sha, str) else None,
             draft=data.get("draft") is True,
+            changed_files=counts.get("changed_files"),
+            commits=counts.get("commits"),
         )
 
     def changed_files(self, number: int) -> list[ChangedFile]:
@@ -99,6 +107,26 @@ class PullsApi(RestClient):
                 )
             )
         return files
+
+    def pull_commits(self, number: int) -> list[PullCommit]:
+        """The pull request's commits, all pages (GitHub lists at most 250 of them).
+
+        Each with the GitHub logins of its author and committer (None when GitHub links the
+        commit's e-mail to no account). The caller compares the count with the pull request's
+        ``commits``: a longer history cannot be listed, and is never taken as complete.
+        """
+        check_number(number, "pull request")
+        op = self._pr_op(f"list the commits of pull request #{number}")
+        out = []
+        for item in self._pages(f"{self._repo_path}/pulls/{number}/commits", op):
+            entry = json_object(item, op)
+            logins: list[Login | None] = []
+            for key in ("author", "committer"):
+                who = entry.get(key)
+                login = who.get("login") if isinstance(who, dict) else None
+                logins.append(Login(login) if isinstance(login, str) and login else None)
+            out.append(PullCommit(Sha(json_text(entry, "sha", op)), logins[0], logins[1]))
+        return out
 
     def reviews(self, number: int) -> list[Review]:
         """Every submitted review, oldest first, all pages (threat 21: page 3 counts too)."""

@@ -1,6 +1,6 @@
 """The sign-off decision of a release pull request (runbook Phase 2, Audit Sign-Off Checklist).
 
-Pure: the pull request's facts, its reviews, the **base** commit's policy and the evidence
+Pure: the pull request's facts, its reviews, the default branch's policy and the evidence
 gates' reports in, a ``Report`` out; who holds which role is asked of a ``Directory`` (the
 GitHub port's ``permission`` and ``team_membership``), lazily and at most once per person and
 team, so the core itself never touches the network. The decision is one of:
@@ -13,6 +13,11 @@ team, so the core itself never touches the network. The decision is one of:
 
 The rules, each a defence against a named threat (reference/github-facts.md):
 
+* logins compare ASCII case-insensitively; a login with any other character never matches a
+  role, an author or another reviewer (``policy.login_key``: ``ſam`` is not ``sam``);
+* nobody who authored, committed or pushed a commit of the pull request fills a role for it,
+  unless the role allows contributors (``allow_contributors``; policy-bot's anchor), and the
+  report says who was excluded and why (SGN018);
 * each reviewer's latest *decisive* review counts (APPROVED, CHANGES_REQUESTED, DISMISSED, by
   ``submitted_at`` then id); COMMENTED and PENDING never replace a decision;
 * an approval counts only on the head SHA (threat 8); the author and bots never count
@@ -23,117 +28,73 @@ The rules, each a defence against a named threat (reference/github-facts.md):
   "not a member" (threat 10) — the ``Directory`` raises ``InfraError`` and the gate exits 3.
 
 The verdict is derived from the findings: REJECTED is an ``SGN002`` error, HOLD any other
-error. ``render_details`` renders the runbook's "Release Audit Sign-Off" checklist, every box
-ticked from evidence only; ``render_explain`` is ``--explain``'s text.
+error. Who may fill which role, and the matching, are in ``roles``; the runbook's "Release
+Audit Sign-Off" checklist (``render_details``, every box ticked from evidence only, and
+``render_explain``, ``--explain``'s text) in ``checklist``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from releasekit.core.audit.formats import PASSING, percent_text
 from releasekit.core.github_facts import (
     ChangedFile,
-    Login,
-    Membership,
-    Permission,
     PullRequest,
     Review,
 )
-from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.signoff.policy import POLICY_PATH, ROLE_NAMES, Policy, Role, RoleName
+from releasekit.core.signoff.checklist import (
+    ROLE_TITLES,
+    Decision,
+    Evidence,
+    PaperMetric,
+    UnitEvidence,
+    at_login,
+    build_checklist,
+    render_details,
+    render_explain,
+    short_sha,
+)
+from releasekit.core.signoff.policy import (
+    POLICY_PATH,
+    Policy,
+    RoleName,
+    login_key,
+    same_login,
+)
 from releasekit.core.signoff.release_types import Classification, classify
+from releasekit.core.signoff.roles import (
+    Contributor,
+    Directory,
+    Eligibility,
+    assign_roles,
+    describe_role,
+)
 
 TOOL = "signoff-gate"
 CHECK_NAME = "releasekit/signoff"
 
-Decision = Literal["APPROVED", "HOLD", "REJECTED"]
 ReviewerStatus = Literal[
     "counted", "stale", "author", "bot", "changes-requested", "dismissed", "ignored"
 ]
 DECISIVE: frozenset[str] = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
-PERMISSION_RANK: dict[Permission, int] = {
-    "none": 0,
-    "read": 1,
-    "triage": 2,
-    "write": 3,
-    "maintain": 4,
-    "admin": 5,
-}
-ROLE_TITLES: dict[RoleName, str] = {
-    "code_review": "Code review",
-    "audit": "Auditor",
-    "model_audit": "Model auditor",
-    "risk": "Risk",
-    "founder": "Founder",
-}
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-class Directory(Protocol):
-    """Who holds what on GitHub: the two ``GitHubPort`` reads that role eligibility needs."""
-
-    def permission(self, login: Login) -> Permission:
-        """The user's permission on the repository (``none`` when not a collaborator)."""
-        ...
-
-    def team_membership(self, org: str, team_slug: str, login: Login) -> Membership:
-        """``active``, ``pending`` or ``absent``; raises ``InfraError`` when it cannot tell."""
-        ...
-
-
-@dataclass(frozen=True)
-class PaperMetric:
-    """One paper-vs-backtest figure for the checklist (``Sharpe 1.20 vs 1.40 (14.3%)``)."""
-
-    name: str
-    paper: str
-    backtest: str
-    divergence: str
-
-
-@dataclass(frozen=True)
-class UnitEvidence:
-    """A changed strategy or model and the evidence files the checklist points at."""
-
-    name: str
-    kind: str
-    version: str | None
-    report_path: str
-    report_exists: bool
-    paper_path: str
-    paper_period: str | None = None
-    paper_trades: int | None = None
-    headline: PaperMetric | None = None
-    max_divergence: Fraction | None = None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The evidence gates' reports (check-changelog, verify-audit) and what they looked at."""
-
-    reports: tuple[Report, ...] = ()
-    units: tuple[UnitEvidence, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    bias_source: str | None = None
-
-    def report(self, tool: str) -> Report | None:
-        """The report of the gate ``tool``, if it ran."""
-        return next((r for r in self.reports if r.tool == tool), None)
 
 
 @dataclass(frozen=True)
 class SignoffInputs:
     """Everything the decision depends on, already read.
 
-    ``policy`` is the policy of the pull request's **base commit** (``policy_found`` False: no
-    file there, the runbook's defaults). ``default_branch`` is the repository's, when known.
-    ``classification`` is computed from the facts when not given.
+    ``policy`` is the policy the decision is made under: the default branch's at the time of
+    the decision (``policy_ref`` says where it was read; ``policy_found`` False: no file
+    there, the runbook's defaults). ``default_branch`` is the repository's, when known.
+    ``classification`` is computed from the facts when not given. ``contributors`` are the
+    people who authored, committed or pushed the pull request's commits (None: not known,
+    which holds the decision). ``expected_files`` is GitHub's count of changed files, to
+    compare with ``files`` (read from ``files_source``).
     """
 
     pr: PullRequest
@@ -144,6 +105,10 @@ class SignoffInputs:
     default_branch: str | None = None
     evidence: Evidence = field(default_factory=Evidence)
     classification: Classification | None = None
+    policy_ref: str | None = None
+    contributors: tuple[Contributor, ...] | None = ()
+    expected_files: int | None = None
+    files_source: str = "GitHub's list of the pull request's files"
 
 
 # -- reviews ----------------------------------------------------------------------------------
@@ -158,8 +123,8 @@ def latest_decisions(reviews: Sequence[Review]) -> list[Review]:
     """Each reviewer's latest decisive review, ordered by ``submitted_at`` then id.
 
     COMMENTED and PENDING reviews do not replace a decision (a comment after an approval
-    leaves the approval standing). Reviewers are told apart case-insensitively, as GitHub
-    tells logins apart.
+    leaves the approval standing). Reviewers are told apart ASCII case-insensitively, as
+    GitHub tells logins apart; a non-ASCII login is kept apart from every other one.
     """
     latest: dict[str, Review] = {}
     ordered = sorted(
@@ -167,12 +132,12 @@ def latest_decisions(reviews: Sequence[Review]) -> list[Review]:
         key=lambda r: (r.submitted_at or _EPOCH, r.id),
     )
     for r in ordered:
-        latest[r.user.casefold()] = r
+        latest[login_key(r.user) or f"\0{r.user}"] = r
     return sorted(latest.values(), key=lambda r: (r.submitted_at or _EPOCH, r.id))
 
 
 def _status(r: Review, pr: PullRequest) -> ReviewerStatus:
-    if r.user.casefold() == pr.author.casefold():
+    if same_login(r.user, pr.author) or r.user == pr.author:
         return "author"
     if is_bot(r.user, r.user_is_bot):
         return "bot"
@@ -185,207 +150,11 @@ def _status(r: Review, pr: PullRequest) -> ReviewerStatus:
     return "counted"
 
 
-# -- roles --------------------------------------------------------------------------------------
-
-
-class Eligibility:
-    """Who holds which role: listed logins first, then lookups, each made at most once.
-
-    ``known`` answers from the policy and from lookups already made (None: not known yet);
-    ``resolve`` makes the lookups a role needs — the person's permission (one request, shared
-    by every role that accepts a permission), then each listed team (only ``active`` counts).
-    A lookup that fails raises (``InfraError``): never "does not hold the role".
-    """
-
-    def __init__(self, policy: Policy, directory: Directory) -> None:
-        """Answer for ``policy``'s roles, asking ``directory`` what the policy does not say."""
-        self._roles = policy.roles
-        self._directory = directory
-        self._permissions: dict[str, Permission] = {}
-        self._teams: dict[tuple[str, str, str], Membership] = {}
-
-    @property
-    def lookups(self) -> dict[str, int]:
-        """How many permission and team lookups were made."""
-        return {"permission": len(self._permissions), "team": len(self._teams)}
-
-    def role(self, name: RoleName) -> Role:
-        """The policy's role ``name``."""
-        return self._roles.get(name)
-
-    def known(self, login: str, name: RoleName) -> bool | None:
-        """Whether ``login`` holds role ``name``, from what is known without a request."""
-        role = self._roles.get(name)
-        if role.lists(login):
-            return True
-        undecided = False
-        key = login.casefold()
-        if role.permission is not None:
-            perm = self._permissions.get(key)
-            if perm is None:
-                undecided = True
-            elif PERMISSION_RANK[perm] >= PERMISSION_RANK[role.permission]:
-                return True
-        for org, slug in role.team_slugs():
-            state = self._teams.get((org.casefold(), slug.casefold(), key))
-            if state is None:
-                undecided = True
-            elif state == "active":
-                return True
-        return None if undecided else False
-
-    def resolve(self, login: str, name: RoleName) -> bool:
-        """Whether ``login`` holds role ``name``, looking up what is not known yet."""
-        answer = self.known(login, name)
-        if answer is not None:
-            return answer
-        role = self._roles.get(name)
-        key = login.casefold()
-        if role.permission is not None and key not in self._permissions:
-            self._permissions[key] = self._directory.permission(Login(login))
-            if self.known(login, name):
-                return True
-        for org, slug in role.team_slugs():
-            team_key = (org.casefold(), slug.casefold(), key)
-            if team_key not in self._teams:
-                self._teams[team_key] = self._directory.team_membership(org, slug, Login(login))
-                if self._teams[team_key] == "active":
-                    return True
-        return bool(self.known(login, name))
-
-    def via(self, login: str, name: RoleName) -> str:
-        """How ``login`` holds (or does not hold) role ``name``, for reports."""
-        role = self._roles.get(name)
-        if role.lists(login):
-            return "listed in the policy"
-        key = login.casefold()
-        parts: list[str] = []
-        perm = self._permissions.get(key)
-        if role.permission is not None:
-            if perm is None:
-                parts.append("permission not looked up")
-            elif PERMISSION_RANK[perm] >= PERMISSION_RANK[role.permission]:
-                return f"permission {perm}"
-            else:
-                parts.append(f"permission {perm}, below {role.permission}")
-        for org, slug in role.team_slugs():
-            state = self._teams.get((org.casefold(), slug.casefold(), key))
-            if state == "active":
-                return f"active member of {org}/{slug}"
-            if state == "pending":
-                parts.append(f"{org}/{slug}: invitation pending (only active members count)")
-            elif state == "absent":
-                parts.append(f"not a member of {org}/{slug}")
-            else:
-                parts.append(f"{org}/{slug} not looked up")
-        if not parts:
-            return "not listed"
-        return "not listed; " + "; ".join(parts)
-
-
-def describe_role(role: Role) -> str:
-    """Who may hold a role, in words: ``logins alice; teams acme/founders; permission write+``."""
-    parts = []
-    if role.logins:
-        parts.append("logins " + ", ".join(role.logins))
-    if role.teams:
-        parts.append("teams " + ", ".join(role.teams))
-    if role.permission is not None:
-        parts.append(f"anyone with {role.permission} permission or more")
-    return "; ".join(parts) if parts else "nobody"
-
-
-def _kuhn(
-    slots: Sequence[RoleName], people: Sequence[str], edge: Callable[[str, RoleName], bool]
-) -> dict[int, int]:
-    """A maximum matching of role slots to people (slot index → person index).
-
-    Kuhn's augmenting paths: a slot takes a free eligible person, or takes one already placed
-    who can move to another slot. Deterministic: slots and people are tried in order.
-    """
-    slot_of: dict[int, int] = {}  # person -> slot
-    person_of: dict[int, int] = {}  # slot -> person
-
-    def place(s: int, seen: set[int]) -> bool:
-        for p, login in enumerate(people):
-            if p in seen or not edge(login, slots[s]):
-                continue
-            seen.add(p)
-            if p not in slot_of or place(slot_of[p], seen):
-                slot_of[p] = s
-                person_of[s] = p
-                return True
-        return False
-
-    for s in range(len(slots)):
-        place(s, set())
-    return person_of
-
-
-def assign_roles(
-    slots: Sequence[RoleName], people: Sequence[str], eligibility: Eligibility
-) -> dict[int, int]:
-    """Fill as many role slots as possible with distinct people, looking up only what helps.
-
-    Matching first uses what the policy already says (listed logins, no request). While a slot
-    is unfilled, the one unknown (person, role) pair most likely to fill it is looked up — an
-    unplaced person for an unfilled role first — and the matching is redone; it stops as soon
-    as every slot is filled, so people whose roles are already decided are never looked up.
-    """
-    roles = list(dict.fromkeys(slots))
-    # Roles given by name are placed before roles anyone with a permission holds: the
-    # matching is maximum either way, but when a slot must stay empty it is then the broad
-    # one (code review), not the founder a founder approved as.
-    order = sorted(
-        range(len(slots)), key=lambda s: (eligibility.role(slots[s]).permission is not None, s)
-    )
-    ordered = [slots[s] for s in order]
-    while True:
-        found = _kuhn(ordered, people, lambda p, r: eligibility.known(p, r) is True)
-        match = {order[s]: p for s, p in found.items()}
-        if len(match) == len(slots):
-            return match
-        unknown = [(p, r) for p in people for r in roles if eligibility.known(p, r) is None]
-        if not unknown:
-            return match
-        placed = {people[i] for i in match.values()}
-        unfilled = {slots[s] for s in range(len(slots)) if s not in match}
-        key = _priority(people, placed, unfilled, eligibility)
-        eligibility.resolve(*min(unknown, key=key))
-
-
-def _priority(
-    people: Sequence[str], placed: set[str], unfilled: set[RoleName], eligibility: Eligibility
-) -> Callable[[tuple[str, RoleName]], tuple[int, bool, int, int]]:
-    """Which unknown (person, role) to look up first, to fill the slots in the fewest requests.
-
-    An unplaced person for an unfilled role first; a role given by name or team before one
-    that a permission gives (the scarce role decides the matching); the latest approver
-    first (sign-offs tend to come after the discussion).
-    """
-
-    def key(pair: tuple[str, RoleName]) -> tuple[int, bool, int, int]:
-        p, r = pair
-        rank = (0 if r in unfilled else 2) + (1 if p in placed else 0)
-        broad = eligibility.role(r).permission is not None
-        return rank, broad, -people.index(p), ROLE_NAMES.index(r)
-
-    return key
-
-
 # -- the evaluation ---------------------------------------------------------------------------
 
 
 def _date(r: Review) -> str | None:
     return r.submitted_at.date().isoformat() if r.submitted_at is not None else None
-
-
-def _short(sha: str | None) -> str:
-    return sha[:7] if sha else "?"
-
-
-def _at(login: str) -> str:
-    return f"@{login}"
 
 
 def decide(findings: Sequence[Finding]) -> Decision:
@@ -403,7 +172,7 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
     cls = inputs.classification or classify(pr, inputs.files, policy)
     findings: list[Finding] = list(_context_findings(inputs))
     findings += cls.findings
-    eligibility = Eligibility(policy, directory)
+    eligibility = Eligibility(policy, directory, inputs.contributors or ())
     required = list(cls.required)
     roles = list(dict.fromkeys(required))
 
@@ -436,7 +205,7 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
                 finding(
                     "SGN008",
                     "warning",
-                    f"{_at(r.user)} requested changes on {_date(r) or 'an unknown date'} but"
+                    f"{at_login(r.user)} requested changes on {_date(r) or 'an unknown date'} but"
                     f" holds none of the required roles ({', '.join(roles)}): it does not block",
                     hint="read the review anyway; a role holder's request for changes would"
                     " reject the release",
@@ -448,9 +217,9 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
             finding(
                 "SGN002",
                 "error",
-                f"{_at(r.user)} ({held}) requested changes on {_date(r) or 'an unknown date'}:"
+                f"{at_login(r.user)} ({held}) requested changes on {_date(r) or 'an unknown date'}:"
                 " rejected until they approve the head commit or the review is dismissed",
-                hint=f"address {_at(r.user)}'s review and ask them to approve again",
+                hint=f"address {at_login(r.user)}'s review and ask them to approve again",
             )
         )
 
@@ -481,8 +250,21 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
             entry["roles"] = {role: eligibility.known(login, role) for role in roles}
             entry["via"] = {role: eligibility.via(login, role) for role in roles}
         entry["assigned"] = assigned_role.get(login)
+    excluded = _excluded(people, assigned_role, roles, eligibility)
+    for x in excluded:
+        findings.append(
+            finding(
+                "SGN018",
+                "warning",
+                f"{at_login(x['login'])} approved, but contributed to this pull request"
+                f" ({'; '.join(x['why'])}): a contributor cannot sign off"
+                f" {', '.join(x['roles'])} for it",
+                hint="ask someone who did not author, commit or push its commits; a role may"
+                " allow contributors with `allow_contributors: true` (docs/policy.md)",
+            )
+        )
     for login in people:
-        if login in assigned_role:
+        if login in assigned_role or any(x["login"] == login for x in excluded):
             continue
         holds = [eligibility.known(login, role) for role in roles]
         if all(h is False for h in holds):
@@ -491,24 +273,32 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
                 finding(
                     "SGN005",
                     "notice",
-                    f"{_at(login)} approved but holds none of the required roles ({why})",
+                    f"{at_login(login)} approved but holds none of the required roles ({why})",
                 )
             )
     if not missing:
-        who = ", ".join(f"{a['role']} {_at(a['login'])}" for a in assignments)
+        who = ", ".join(f"{a['role']} {at_login(a['login'])}" for a in assignments)
         findings.append(finding("SGN017", "notice", f"signed off: {who}"))
 
     for report in inputs.evidence.reports:
         findings += report.findings
     findings += inputs.evidence.findings
 
+    # No APPROVED next to an unchecked required item: every box the checklist needs ticked and
+    # could not tick is an error before the decision is derived.
+    draft = build_checklist(
+        inputs.policy.thresholds, inputs.evidence, cls, assignments, "HOLD", [], []
+    )
+    findings += _unchecked_findings(draft, cls)
     decision = decide(findings)
     pending = _pending(findings, missing)
     reasons = [
-        f"changes requested by {_at(x['login'])} ({x['role']}) on {x['date'] or '?'}"
+        f"changes requested by {at_login(x['login'])} ({x['role']}) on {x['date'] or '?'}"
         for x in rejected
     ]
-    checklist = _checklist(inputs, cls, assignments, decision, pending, reasons)
+    checklist = build_checklist(
+        inputs.policy.thresholds, inputs.evidence, cls, assignments, decision, pending, reasons
+    )
     data: dict[str, Any] = {
         "pull_request": {
             "number": pr.number,
@@ -521,7 +311,7 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
         },
         "policy": {
             "path": POLICY_PATH,
-            "ref": pr.base_sha,
+            "ref": inputs.policy_ref or pr.base_sha,
             "found": inputs.policy_found,
             "source": policy.source,
         },
@@ -544,24 +334,53 @@ def evaluate_signoff(inputs: SignoffInputs, directory: Directory) -> Report:
         "reasons": reasons,
         "evidence": {r.tool: r.verdict for r in inputs.evidence.reports},
         "lookups": eligibility.lookups,
+        "excluded": excluded,
+        "contributors": None
+        if inputs.contributors is None
+        else [{"login": c.login, "why": list(c.why)} for c in inputs.contributors],
+        "changed_files": {
+            "seen": len(inputs.files),
+            "expected": inputs.expected_files,
+            "source": inputs.files_source,
+        },
         "checklist": checklist,
     }
     subject = f"PR #{pr.number}, {cls.release_type} release: {decision}"
     return Report(TOOL, subject, tuple(findings), data)
 
 
+def _excluded(
+    people: Sequence[str],
+    assigned_role: Mapping[str, RoleName],
+    roles: Sequence[RoleName],
+    eligibility: Eligibility,
+) -> list[dict[str, Any]]:
+    """Approvers left out of a role because they contributed commits, and which roles."""
+    out: list[dict[str, Any]] = []
+    for login in people:
+        who = eligibility.contributor(login)
+        if who is None or login in assigned_role:
+            continue
+        barred = [r for r in roles if not eligibility.may_fill(login, r)]
+        if barred:
+            out.append({"login": login, "why": list(who.why), "roles": barred})
+    return out
+
+
 def _context_findings(inputs: SignoffInputs) -> list[Finding]:
     pr = inputs.pr
     out: list[Finding] = []
+    where = inputs.policy_ref or pr.base_sha
+    branch = inputs.default_branch or pr.base_ref
     if not inputs.policy_found:
         out.append(
             finding(
                 "SGN011",
                 "notice",
-                f"no release policy at the base commit {_short(pr.base_sha)}: the runbook's"
-                " defaults apply (code review by anyone with write permission; audit, risk and"
-                " founder roles name nobody)",
-                hint=f"add {POLICY_PATH} on {pr.base_ref} naming your auditors, risk reviewers"
+                f"no release policy on {short_sha(where) if where == pr.base_sha else where}: the"
+                " runbook's defaults apply (code review by anyone with write permission; audit,"
+                " risk and founder roles name nobody)",
+                hint=f"add {POLICY_PATH} on {branch} naming your auditors, risk reviewers"
                 " and founders (docs/policy.md)",
             )
         )
@@ -569,12 +388,36 @@ def _context_findings(inputs: SignoffInputs) -> list[Finding]:
         out.append(
             finding(
                 "SGN014",
-                "warning",
-                f"the pull request targets {pr.base_ref}, not {inputs.default_branch}: the"
-                f" policy of {pr.base_ref} applies",
-                hint="if the base is changed later, this result no longer holds: run the gate on"
-                " `pull_request` types [opened, synchronize, reopened, edited] so a retarget"
-                " re-runs it (docs/signoff.md)",
+                "notice",
+                f"the pull request targets {pr.base_ref}, not {inputs.default_branch}: it is"
+                f" judged by the policy of {inputs.default_branch}, as every pull request is",
+                hint="a retarget re-runs the gate when it runs on `pull_request` types [opened,"
+                " synchronize, reopened, edited] (docs/signoff.md)",
+            )
+        )
+    if inputs.contributors is None:
+        out.append(
+            finding(
+                "SGN018",
+                "error",
+                "the pull request's commits could not all be listed, so releasekit cannot tell"
+                " who contributed to it (and may not sign it off)",
+                hint="GitHub lists at most 250 commits of a pull request: split it, or squash"
+                " its history",
+            )
+        )
+    seen = len(inputs.files)
+    if inputs.expected_files is not None and inputs.expected_files != seen:
+        out.append(
+            finding(
+                "SGN019",
+                "error",
+                f"GitHub counts {inputs.expected_files} changed files, but {seen} were read"
+                f" from {inputs.files_source}: the release type cannot be decided on a partial"
+                " list",
+                hint="GitHub lists at most 3,000 files of a pull request: check the pull request"
+                " out with its base (`fetch-depth: 0`) so releasekit reads every changed path"
+                " from git, or split the pull request",
             )
         )
     if pr.merged or pr.state == "closed" or pr.draft:
@@ -589,20 +432,22 @@ def _review_findings(r: Review, status: ReviewerStatus, pr: PullRequest) -> list
             finding(
                 "SGN004",
                 "notice",
-                f"{_at(r.user)} is the author: their own approval never counts",
+                f"{at_login(r.user)} is the author: their own approval never counts",
             )
         ]
     if status == "bot":
         what = "approval" if r.state == "APPROVED" else "review"
-        return [finding("SGN004", "notice", f"{_at(r.user)} is a bot: its {what} never counts")]
+        return [
+            finding("SGN004", "notice", f"{at_login(r.user)} is a bot: its {what} never counts")
+        ]
     if status == "stale":
         return [
             finding(
                 "SGN003",
                 "warning",
-                f"{_at(r.user)} approved {_short(r.commit_id)}, not the head"
-                f" {_short(pr.head_sha)}: the approval is stale",
-                hint=f"{_at(r.user)} must review the new commits and approve again",
+                f"{at_login(r.user)} approved {short_sha(r.commit_id)}, not the head"
+                f" {short_sha(pr.head_sha)}: the approval is stale",
+                hint=f"{at_login(r.user)} must review the new commits and approve again",
             )
         ]
     return []
@@ -624,15 +469,15 @@ def _missing_findings(
                 finding(
                     "SGN006",
                     "error",
-                    f"the {role} role names nobody in the base commit's policy, so this"
-                    " release can never be signed off",
+                    f"the {role} role names nobody in the policy, so this release can never"
+                    " be signed off",
                     hint=f"name the people or teams under roles.{role} in {POLICY_PATH} on"
-                    f" {pr.base_ref} (docs/policy.md)",
+                    " the default branch (docs/policy.md)",
                 )
             )
             continue
         elsewhere = [
-            f"{_at(p)} holds it but signs off as {assigned_role[p]}"
+            f"{at_login(p)} holds it but signs off as {assigned_role[p]}"
             for p in people
             if p in assigned_role and eligibility.known(p, role) is True
         ]
@@ -642,12 +487,56 @@ def _missing_findings(
             finding(
                 "SGN001",
                 "error",
-                f"{role}: {count} of the head commit {_short(pr.head_sha)} from someone"
+                f"{role}: {count} of the head commit {short_sha(pr.head_sha)} from someone"
                 f" holding the role is missing{note}",
                 hint=f"ask someone holding {role} ({describe_role(policy_role)}) to approve;"
                 " the author never counts",
             )
         )
+    return out
+
+
+def _unchecked_findings(checklist: Mapping[str, Any], cls: Classification) -> list[Finding]:
+    """SGN021: a required checklist item that the evidence does not tick (anti-bias results
+    first among them); the evidence gates' own errors say why, this says what is unticked."""
+    if not checklist.get("required"):
+        return []
+    out: list[Finding] = []
+    bias = checklist.get("bias") or {}
+    if not bias.get("ok"):
+        given = bias.get("given")
+        out.append(
+            finding(
+                "SGN021",
+                "error",
+                f"a {cls.release_type} release needs passing anti-bias test results, and"
+                + (f" they did not pass ({bias.get('text')})" if given else " none were given"),
+                hint="run the anti-bias tests in the workflow (the runbook's `pytest"
+                " tests/test_bias.py --junitxml=bias.xml`) and pass --bias-junit bias.xml",
+            )
+        )
+    for u in checklist.get("units") or []:
+        unticked = [
+            label
+            for key, label in (
+                ("report_exists", "audit report"),
+                ("verdict_ok", "passing verdict"),
+                ("age_ok", "audit age"),
+                ("trades_ok", "paper trades"),
+                ("divergence_ok", "paper divergence"),
+            )
+            if not u.get(key)
+        ]
+        if unticked:
+            out.append(
+                finding(
+                    "SGN021",
+                    "error",
+                    f"{u.get('name')}: the sign-off checklist cannot tick {', '.join(unticked)}",
+                    hint="verify-audit's findings say what is missing; a release is approved"
+                    " only with every required item ticked",
+                )
+            )
     return out
 
 
@@ -658,6 +547,16 @@ def _pending(findings: Sequence[Finding], missing: Sequence[RoleName]) -> list[s
         out.append("a declared hotfix criterion")
     if any(f.rule == "SGN015" and f.level == "error" for f in findings):
         out.append("evidence checked out at the head commit")
+    if any(f.rule == "SGN019" and f.level == "error" for f in findings):
+        out.append("every changed file")
+    if any(f.rule == "SGN018" and f.level == "error" for f in findings):
+        out.append("the list of the pull request's commits")
+    # SGN021 on a unit's items restates evidence errors (listed below); on the anti-bias
+    # results it may be the only thing missing.
+    if any(
+        f.rule == "SGN021" and f.level == "error" and "anti-bias" in f.message for f in findings
+    ):
+        out.append("anti-bias test results")
     evidence: dict[str, int] = {}
     for f in findings:
         if f.level == "error" and not f.rule.startswith("SGN"):
@@ -668,274 +567,24 @@ def _pending(findings: Sequence[Finding], missing: Sequence[RoleName]) -> list[s
     return out
 
 
-# -- the checklist --------------------------------------------------------------------------
-
-
-def _checklist(
-    inputs: SignoffInputs,
-    cls: Classification,
-    assignments: Sequence[Mapping[str, Any]],
-    decision: Decision,
-    pending: Sequence[str],
-    reasons: Sequence[str],
-) -> dict[str, Any]:
-    th = inputs.policy.thresholds
-    audit = inputs.evidence.report("verify-audit")
-    changelog = inputs.evidence.report("check-changelog")
-    audit_units = {
-        str(u.get("name", "")).casefold(): u
-        for u in (audit.data.get("strategies") or [] if audit is not None else [])
-        if isinstance(u, Mapping)
-    }
-    units = []
-    for u in inputs.evidence.units:
-        d = audit_units.get(u.name.casefold(), {})
-        verdict = d.get("verdict")
-        age = d.get("audit_age_days")
-        units.append(
-            {
-                "name": u.name,
-                "kind": u.kind,
-                "version": u.version,
-                "report_path": u.report_path,
-                "report_exists": u.report_exists,
-                "audit_id": d.get("audit_id"),
-                "verdict": verdict,
-                "verdict_ok": verdict in PASSING,
-                "audit_date": d.get("audit_date"),
-                "audit_age_days": age,
-                "age_ok": isinstance(age, int) and 0 <= age <= th.audit_max_age_days,
-                "paper_path": u.paper_path,
-                "paper_period": u.paper_period,
-                "paper_trades": u.paper_trades,
-                "trades_ok": u.paper_trades is not None and u.paper_trades >= th.paper_min_trades,
-                "headline": None
-                if u.headline is None
-                else {
-                    "name": u.headline.name,
-                    "paper": u.headline.paper,
-                    "backtest": u.headline.backtest,
-                    "divergence": u.headline.divergence,
-                },
-                "max_divergence": None
-                if u.max_divergence is None
-                else percent_text(u.max_divergence, 1),
-                "divergence_ok": u.max_divergence is not None
-                and u.max_divergence <= th.divergence_fraction,
-            }
-        )
-    bias_data = audit.data.get("bias_tests") if audit is not None else None
-    bias: dict[str, Any] = {"given": isinstance(bias_data, Mapping), "ok": False, "text": ""}
-    if isinstance(bias_data, Mapping):
-        ran = int(bias_data.get("passed", 0)) + int(bias_data.get("failures", 0))
-        ran += int(bias_data.get("errors", 0))
-        failed = int(bias_data.get("failures", 0)) + int(bias_data.get("errors", 0))
-        bias["ok"] = ran > 0 and failed == 0
-        bias["text"] = (
-            f"{'PASS' if bias['ok'] else 'FAIL'} ({bias_data.get('passed', 0)} passed,"
-            f" {failed} failed, {bias_data.get('skipped', 0)} skipped"
-            + (f"; {inputs.evidence.bias_source}" if inputs.evidence.bias_source else "")
-            + ")"
-        )
-    version = None
-    for source in (audit, changelog):
-        if source is not None and isinstance(source.data.get("version"), str):
-            version = source.data["version"]
-            break
-    return {
-        "version": version,
-        "audited": cls.audited,
-        "units": units,
-        "bias": bias,
-        "limits": {
-            "audit_max_age_days": th.audit_max_age_days,
-            "paper_min_trades": th.paper_min_trades,
-            "paper_max_divergence": percent_text(th.divergence_fraction, 0),
-        },
-        "approvals": [dict(a) for a in assignments],
-        "decision": decision,
-        "pending": list(pending),
-        "reasons": list(reasons),
-    }
-
-
-def _box(ok: bool) -> str:
-    return "- [x]" if ok else "- [ ]"
-
-
-def render_details(report: Report) -> str:
-    """The runbook's "Release Audit Sign-Off" checklist, every box ticked from evidence only."""
-    d: Mapping[str, Any] = report.data
-    c = d.get("checklist")
-    pr = d.get("pull_request")
-    if not isinstance(c, Mapping) or not isinstance(pr, Mapping):
-        return ""
-    e = md_escape
-    version = c.get("version")
-    title = f"v{e(str(version))}" if version else f"PR #{pr.get('number')}"
-    policy = d.get("policy") or {}
-    where = "at the base commit" if policy.get("found") else "absent at the base commit: defaults"
-    lines = [
-        f"#### Release Audit Sign-Off: {title}",
-        "",
-        f"PR #{pr.get('number')} {e(str(pr.get('title', '')))} by {e(_at(str(pr.get('author'))))}"
-        f" · {e(str(d.get('release_type')))} release, rollout {e(str(d.get('rollout')))}"
-        f" · head `{_short(pr.get('head_sha'))}` · policy `{POLICY_PATH}` {where}"
-        f" `{_short(policy.get('ref'))}`",
-        "",
-    ]
-    limits = c.get("limits") or {}
-    units = c.get("units") or []
-    if not c.get("audited") and not units:
-        lines += [
-            f"##### Strategy: none — a {e(str(d.get('release_type')))} release needs no audit",
-            "",
-        ]
-    elif not units:
-        lines += ["##### Strategy: no strategy or model source changed", ""]
-    for u in units:
-        kind = "Model" if u.get("kind") == "model" else "Strategy"
-        ver = f" v{e(str(u['version']))}" if u.get("version") else ""
-        verdict = e(str(u.get("verdict") or "unknown"))
-        audit_id = f" ({e(str(u['audit_id']))})" if u.get("audit_id") else ""
-        age = u.get("audit_age_days")
-        within = (
-            f"{'Yes' if u.get('age_ok') else 'No'} ({age} days at the release date)"
-            if isinstance(age, int)
-            else "unknown"
-        )
-        report_state = "" if u.get("report_exists") else " (missing)"
-        lines += [
-            f"##### {kind}: {e(str(u.get('name')))}{ver}",
-            f"{_box(bool(u.get('report_exists')))} Audit report:"
-            f" {e(str(u.get('report_path')))}{report_state}",
-            f"{_box(bool(u.get('verdict_ok')))} Verdict: {verdict}{audit_id}",
-            f"{_box(u.get('audit_date') is not None)} Audit date:"
-            f" {e(str(u.get('audit_date') or 'unknown'))}",
-            f"{_box(bool(u.get('age_ok')))} Within {limits.get('audit_max_age_days')} days:"
-            f" {within}",
-            "",
-        ]
-    if c.get("audited") or units:
-        bias = c.get("bias") or {}
-        bias_text = (
-            e(str(bias.get("text")))
-            if bias.get("given")
-            else "not checked (no anti-bias JUnit XML was given: --bias-junit)"
-        )
-        lines += ["##### Validation", f"{_box(bool(bias.get('ok')))} Anti-bias tests: {bias_text}"]
-        for u in units:
-            name = f" ({e(str(u.get('name')))})" if len(units) > 1 else ""
-            trades = u.get("paper_trades")
-            period = e(str(u.get("paper_period") or "period unknown"))
-            trades_text = f"{trades} trades" if trades is not None else "trades unknown"
-            lines.append(
-                f"{_box(bool(u.get('trades_ok')))} Paper trading{name}: {period}, {trades_text}"
-                f" (at least {limits.get('paper_min_trades')})"
-            )
-            h = u.get("headline")
-            head = (
-                f"{e(str(h['name']))} {e(str(h['paper']))} vs {e(str(h['backtest']))}"
-                f" ({e(str(h['divergence']))} divergence); "
-                if isinstance(h, Mapping)
-                else ""
-            )
-            worst = u.get("max_divergence")
-            worst_text = f"largest divergence {e(str(worst))}" if worst else "divergence unknown"
-            lines.append(
-                f"{_box(bool(u.get('divergence_ok')))} Paper vs backtest{name}: {head}"
-                f"{worst_text} (at most {e(str(limits.get('paper_max_divergence')))})"
-            )
-        lines.append("")
-    lines.append("##### Approvals")
-    for a in c.get("approvals") or []:
-        role = a.get("role")
-        title_text = next((t for r, t in ROLE_TITLES.items() if r == role), str(role))
-        if a.get("login"):
-            lines.append(
-                f"- [x] {title_text}: {e(_at(str(a['login'])))} Date: {e(str(a.get('date')))}"
-            )
-        else:
-            lines.append(f"- [ ] {title_text}: _missing_")
-    decision = c.get("decision")
-    pending = "; ".join(str(p) for p in c.get("pending") or []) or "—"
-    reasons = "; ".join(str(r) for r in c.get("reasons") or []) or "—"
-    lines += [
-        "",
-        "##### Release Decision",
-        f"{_box(decision == 'APPROVED')} APPROVED for production",
-        f"{_box(decision == 'HOLD')} HOLD pending: {e(pending) if decision == 'HOLD' else '—'}",
-        f"{_box(decision == 'REJECTED')} REJECTED reason:"
-        f" {e(reasons) if decision == 'REJECTED' else '—'}",
-    ]
-    return "\n".join(lines)
-
-
-def render_explain(report: Report) -> str:
-    """``--explain``: the required roles, who fills which and how, and what is missing (text)."""
-    d: Mapping[str, Any] = report.data
-    pr = d.get("pull_request")
-    if not isinstance(pr, Mapping):
-        return "signoff-gate: no decision to explain (the gate stopped before deciding)\n"
-    lines = [f"signoff-gate: PR #{pr.get('number')} — {d.get('decision')}"]
-    policy = d.get("policy") or {}
-    found = "read" if policy.get("found") else "absent: runbook defaults"
-    lines.append(f"policy: {POLICY_PATH} at base {_short(policy.get('ref'))} ({found})")
-    lines.append(f"release type: {d.get('release_type')} (rollout {d.get('rollout')})")
-    for m in d.get("matches") or []:
-        lines.append(f"  {m.get('type')}: {m.get('source')} {m.get('detail')}")
-    if d.get("hotfix"):
-        criteria = ", ".join(d.get("hotfix_criteria") or []) or "none declared"
-        lines.append(f"  hotfix criteria: {criteria}")
-    lines.append(f"required roles: {', '.join(d.get('required_roles') or [])}")
-    for role, who in (d.get("role_holders") or {}).items():
-        lines.append(f"  {role}: {who}")
-    lines.append("reviewers (latest decisive review):")
-    reviewers = d.get("reviewers") or []
-    if not reviewers:
-        lines.append("  none")
-    for r in reviewers:
-        what = {
-            "counted": "counts",
-            "stale": f"stale: on {_short(r.get('commit_id'))}, not the head",
-            "author": "the author: never counts",
-            "bot": "a bot: never counts",
-            "dismissed": "dismissed: no decision",
-            "changes-requested": "requested changes",
-            "ignored": "ignored",
-        }.get(str(r.get("status")), str(r.get("status")))
-        lines.append(f"  @{r.get('login')}: {r.get('state')} — {what}")
-        via = r.get("via") or {}
-        for role, held in (r.get("roles") or {}).items():
-            if held is None:
-                lines.append(f"      {role}: not looked up (the roles were filled without it)")
-            else:
-                mark = "holds" if held else "does not hold"
-                lines.append(f"      {role}: {mark} ({via.get(role)})")
-        if r.get("assigned"):
-            lines.append(f"      → signs off as {r['assigned']}")
-    lines.append("roles:")
-    for a in d.get("assignments") or []:
-        if a.get("login"):
-            lines.append(f"  {a['role']}: @{a['login']} ({a.get('via')}, {a.get('date')})")
-        else:
-            lines.append(f"  {a['role']}: MISSING")
-    for x in d.get("rejected_by") or []:
-        lines.append(f"rejected by @{x['login']} ({x['role']}) on {x.get('date')}")
-    evidence = d.get("evidence") or {}
-    shown = ", ".join(f"{k} {str(v).upper()}" for k, v in evidence.items()) or "none run"
-    lines.append(f"evidence: {shown}")
-    lookups = d.get("lookups") or {}
-    lines.append(
-        f"lookups: {lookups.get('permission', 0)} permission, {lookups.get('team', 0)} team"
-        + (
-            f"; {d['requests']} {'fixture reads' if d.get('fixture') else 'GitHub requests'}"
-            if isinstance(d.get("requests"), int)
-            else ""
-        )
-    )
-    pending = "; ".join(d.get("pending") or [])
-    reasons = "; ".join(d.get("reasons") or [])
-    tail = {"HOLD": f" pending: {pending}", "REJECTED": f" reason: {reasons}"}
-    lines.append(f"decision: {d.get('decision')}{tail.get(str(d.get('decision')), '')}")
-    return "\n".join(lines) + "\n"
+__all__ = [
+    "CHECK_NAME",
+    "ROLE_TITLES",
+    "TOOL",
+    "Contributor",
+    "Decision",
+    "Directory",
+    "Eligibility",
+    "Evidence",
+    "PaperMetric",
+    "SignoffInputs",
+    "UnitEvidence",
+    "assign_roles",
+    "decide",
+    "describe_role",
+    "evaluate_signoff",
+    "is_bot",
+    "latest_decisions",
+    "render_details",
+    "render_explain",
+]

@@ -3,7 +3,7 @@
 A ``v*`` tag can be pushed by anyone with write access, on any commit (threat 16). Before the
 release workflow publishes it, ``releasekit evidence`` proves that the tag's commit is the
 merge commit of a pull request that was merged into the default branch and whose sign-off,
-**recomputed from GitHub's reviews and the base commit's policy**, is APPROVED — never read
+**recomputed from GitHub's reviews and the policy it was merged under**, is APPROVED — never read
 from a check run, a comment or an artifact, which any workflow or pull request could forge
 (threats 7 and 15). It then writes the evidence bundle that is attached to the release: the
 runbook's "Release Audit Sign-Off" as a record (docs/reference/evidence.md).
@@ -313,7 +313,7 @@ def signoff_findings(signoff: Report) -> list[Finding]:
             "EVD002",
             "error",
             f"PR #{pr.get('number')}'s sign-off, recomputed from GitHub's reviews of the head"
-            f" {head} and the base commit's policy, is {decision or 'undecided'}: {what}",
+            f" {head} and the policy it was merged under, is {decision or 'undecided'}: {what}",
             hint="a merged pull request cannot be signed off after the fact: delete the tag and"
             " release through a new release pull request that passes signoff-gate; make"
             " `releasekit / gate` a required check so a merge without sign-off cannot happen"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
@@ -36,6 +38,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from releasekit.core.calendar.policy import CalendarPolicy, parse_calendar_section
+from releasekit.core.report import Finding, finding
 from releasekit.core.rollout.plan import RolloutPlan, parse_rollout_section
 from releasekit.core.yamldoc import YamlDoc, parse_yaml
 from releasekit.errors import InputError
@@ -65,6 +68,25 @@ GLOB_PLACEHOLDERS: tuple[str, ...] = (
     "paper_reports",
 )
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+DEFAULT_TIMEZONE = "UTC"
+
+
+def login_key(login: str) -> str | None:
+    """How a GitHub login is compared: ASCII case-insensitively; None for any other text.
+
+    GitHub logins are ASCII letters, digits and hyphens. ``str.casefold`` would fold the long
+    s of ``ſam-founder`` into ``sam-founder``'s s, so a look-alike account would fill a named
+    role: a login with any non-ASCII character never matches anyone.
+    """
+    if not login or not login.isascii():
+        return None
+    return login.lower()
+
+
+def same_login(a: str, b: str) -> bool:
+    """Whether two logins are the same GitHub account (ASCII case-insensitive: ``login_key``)."""
+    key = login_key(a)
+    return key is not None and key == login_key(b)
 
 
 @dataclass(frozen=True)
@@ -111,25 +133,28 @@ class Paths:
 class Role:
     """Who may sign off in one role (runbook Phase 2, "Required approvals").
 
-    A person holds the role when their login is listed (case-insensitive, as GitHub logins
-    are), **or** they are an *active* member of a listed team (``org/slug``; needs a token that
-    can read teams), **or** ``permission`` is set and their permission on the repository is
-    at least that (``write`` < ``maintain`` < ``admin``). A role with none of the three names
-    nobody, and a release that needs it can never be signed off (fail closed).
+    A person holds the role when their login is listed (ASCII case-insensitive, as GitHub
+    logins are; see ``login_key``), **or** they are an *active* member of a listed team
+    (``org/slug``; needs a token that can read teams), **or** ``permission`` is set and their
+    permission on the repository is at least that (``write`` < ``maintain`` < ``admin``). A
+    role with none of the three names nobody, and a release that needs it can never be signed
+    off (fail closed). ``allow_contributors`` lets someone who authored, committed or pushed a
+    commit of the pull request fill the role for it (off by default: policy-bot's
+    ``allow_contributor: false``).
     """
 
     logins: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     permission: RolePermission | None = None
+    allow_contributors: bool = False
 
     def names_nobody(self) -> bool:
         """No login, no team and no permission: nobody can hold this role."""
         return not self.logins and not self.teams and self.permission is None
 
     def lists(self, login: str) -> bool:
-        """Whether ``login`` is listed by name (GitHub logins are case-insensitive)."""
-        key = login.casefold()
-        return any(x.casefold() == key for x in self.logins)
+        """Whether ``login`` is listed by name (ASCII case-insensitive; see ``login_key``)."""
+        return any(same_login(login, x) for x in self.logins)
 
     def team_slugs(self) -> tuple[tuple[str, str], ...]:
         """The listed teams as ``(org, slug)`` pairs."""
@@ -193,20 +218,21 @@ class PathReleaseType(ReleaseType):
 class ReleaseTypes:
     """The runbook's Release Types table, with its defaults.
 
-    strategy: code review + audit + founder, staged; model: code review + model audit +
-    founder, staged; hotfix: founder + one other person, immediate (only from a ``hotfix/*``
-    branch, with a declared criterion); config: risk + code review, direct; bugfix (everything
-    else): code review, direct.
+    strategy: code review + audit + risk + founder, staged; model: code review + model audit +
+    risk + founder, staged — the runbook's Audit Sign-Off Checklist, whose approval lines are
+    Auditor, Risk and Founder, after the code review of Phase 2; hotfix: founder + one other
+    person, immediate (only from a ``hotfix/*`` branch, with a declared criterion); config:
+    risk + code review, direct; bugfix (everything else): code review, direct.
     """
 
     strategy: PathReleaseType = field(
         default_factory=lambda: PathReleaseType(
-            ("code_review", "audit", "founder"), "staged", ("{strategies}/**",)
+            ("code_review", "audit", "risk", "founder"), "staged", ("{strategies}/**",)
         )
     )
     model: PathReleaseType = field(
         default_factory=lambda: PathReleaseType(
-            ("code_review", "model_audit", "founder"), "staged", ("{models}/**",)
+            ("code_review", "model_audit", "risk", "founder"), "staged", ("{models}/**",)
         )
     )
     hotfix: ReleaseType = field(
@@ -233,6 +259,7 @@ class Policy:
     """
 
     version: int = POLICY_VERSION
+    timezone: str = DEFAULT_TIMEZONE
     thresholds: Thresholds = field(default_factory=Thresholds)
     paths: Paths = field(default_factory=Paths)
     roles: Roles = field(default_factory=Roles)
@@ -244,10 +271,20 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         """The policy's values as plain data (what ``policy show --format json`` prints)."""
-        return {
+        data: dict[str, Any] = {
             "version": self.version,
+            "timezone": self.timezone,
             **{name: _plain(dataclasses.asdict(getattr(self, name))) for name in _SECTIONS},
         }
+        for role in data["roles"].values():
+            # Off is the default and the rule: shown only where a role allows contributors.
+            if role.get("allow_contributors") is False:
+                del role["allow_contributors"]
+        return data
+
+    def zone(self) -> ZoneInfo:
+        """The desk's time zone (``timezone:``; validated when the file was parsed)."""
+        return ZoneInfo(self.timezone)
 
     def defaulted(self) -> list[str]:
         """The ``thresholds.*`` and ``paths.*`` names left at the runbook default.
@@ -338,6 +375,7 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
     """Parse and validate a policy file; any problem is an ``InputError`` with file:line and fix."""
     doc = parse_yaml(text, shown_as=shown_as)
     data = {} if doc.data is None else doc.data
+    _check_finite(doc, data, [], shown_as)
     validator = Draft202012Validator(policy_schema(), registry=_registry())
     problems = sorted(
         (p for e in validator.iter_errors(data) for p in _problems(doc, e)),
@@ -385,8 +423,21 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
             explicit.add(f"{name}.{f.name}")
         sections[name] = cls(**values)
     _check_globs(doc, data.get("release_types") or {}, shown_as)
+    timezone = data.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"release policy: timezone {timezone!r} is not an IANA time zone this machine knows",
+            file=shown_as,
+            line=doc.line_of("timezone"),
+            hint="write a name such as UTC, Europe/London or America/New_York (docs/policy.md)",
+        ) from None
+    if "timezone" in data:
+        explicit.add("timezone")
     return Policy(
         version=int(data["version"]),
+        timezone=timezone,
         source=shown_as,
         explicit=frozenset(explicit),
         # The calendar: section has its own schema and reader (docs/calendar.md).
@@ -395,11 +446,58 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
     )
 
 
+def _check_finite(doc: YamlDoc, value: Any, path: list[str | int], shown_as: str) -> None:
+    """YAML's ``.inf`` and ``.nan`` are numbers to a schema; no threshold may be one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        where = ".".join(str(p) for p in path) or "the file"
+        raise InputError(
+            f"release policy: {where} is {value!r}, not a finite number",
+            file=shown_as,
+            line=doc.line_of(*path) if path else 1,
+            hint="write a plain number such as 0.2 (docs/policy.md)",
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(doc, item, [*path, str(key)], shown_as)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(doc, item, [*path, i], shown_as)
+
+
+def unfillable_roles(policy: Policy) -> list[Finding]:
+    """POL002: a release type needs a role that names nobody, so it can never be signed off.
+
+    One error per role, naming the release types that need it; ``policy validate`` reports
+    them (a fresh ``init`` policy whose auditors, risk reviewers and founders are not yet
+    named is not a valid policy for strategy releases).
+    """
+    needed: dict[RoleName, list[str]] = {}
+    for name in TYPE_ORDER:
+        for role in policy.release_types.get(name).approvals:
+            if policy.roles.get(role).names_nobody():
+                types = needed.setdefault(role, [])
+                if name not in types:
+                    types.append(name)
+    return [
+        finding(
+            "POL002",
+            "error",
+            f"roles.{role} names nobody, but {', '.join(types)} releases need it: they can"
+            " never be signed off",
+            file=policy.source,
+            hint=f"list the people (logins), teams or a permission under roles.{role} in"
+            f" {POLICY_PATH} (docs/policy.md)",
+        )
+        for role, types in needed.items()
+    ]
+
+
 def _role(given: Mapping[str, Any], default: Role) -> Role:
     return Role(
         logins=tuple(given["logins"]) if "logins" in given else default.logins,
         teams=tuple(given["teams"]) if "teams" in given else default.teams,
         permission=given.get("permission", default.permission),
+        allow_contributors=bool(given.get("allow_contributors", default.allow_contributors)),
     )
 
 

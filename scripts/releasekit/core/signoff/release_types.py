@@ -8,7 +8,10 @@ How the type is decided (docs/signoff.md, "Release type"):
 
 1. **labels** ``release:strategy``, ``release:model``, ``release:config``, ``release:bugfix``;
 2. a **``hotfix/*`` branch** makes a hotfix — and only that: a label cannot (see below);
-3. **changed paths** (new and, for renames, old paths) against each type's globs.
+3. **changed paths** (new and, for renames, old paths) against each type's globs;
+4. **imports**: a changed Python module that a governed Python file (a model, say) imports,
+   directly or transitively, makes the pull request that file's type (``core.signoff.imports``
+   computes the chains from the head commit's code; SGN020 shows them).
 
 Every source adds candidates; none removes one. The most demanding candidate (``TYPE_ORDER``:
 strategy, model, hotfix, config, bugfix) names the release and its rollout, and the approvals
@@ -26,12 +29,13 @@ evidence (audit reports, the audit log, paper reports) need an auditor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from releasekit.core.github_facts import ChangedFile, PullRequest
 from releasekit.core.globs import glob_regex
 from releasekit.core.report import Finding, finding
+from releasekit.core.signoff.imports import ImportChain
 from releasekit.core.signoff.policy import (
     POLICY_PATH,
     ROLE_NAMES,
@@ -75,7 +79,7 @@ class TypeMatch:
     """One reason a pull request is of a type: a label, the branch, or changed paths."""
 
     type: TypeName
-    source: str  # "label", "branch", "paths", "fallback"
+    source: str  # "label", "branch", "paths", "imports", "fallback"
     detail: str  # the label, the branch, or the first matching paths
 
 
@@ -118,6 +122,20 @@ def touched_paths(files: Sequence[ChangedFile]) -> list[str]:
         if f.previous_path:
             out[f.previous_path] = None
     return list(out)
+
+
+def governed_entries(policy: Policy, paths: Iterable[str]) -> dict[str, TypeName]:
+    """The Python files among ``paths`` that a path-selected release type governs, and its type.
+
+    Most demanding type first: a file both a strategy and a model glob match is a strategy.
+    """
+    out: dict[str, TypeName] = {}
+    for t in PATH_TYPES:
+        globs = policy.type_globs(t)
+        for p in paths:
+            if p.endswith(".py") and p not in out and matches_any(p, globs):
+                out[p] = t
+    return out
 
 
 def is_hotfix_branch(head_ref: str) -> bool:
@@ -196,8 +214,17 @@ def _required(
     return tuple(role for role in ROLE_NAMES for _ in range(counts.get(role, 0)))
 
 
-def classify(pr: PullRequest, files: Sequence[ChangedFile], policy: Policy) -> Classification:
-    """The release type of ``pr`` under ``policy`` (the base branch's), and what it needs."""
+def classify(
+    pr: PullRequest,
+    files: Sequence[ChangedFile],
+    policy: Policy,
+    imports: Mapping[str, ImportChain] | None = None,
+) -> Classification:
+    """The release type of ``pr`` under ``policy`` (the default branch's), and what it needs.
+
+    ``imports`` maps Python files to the governed entry point that imports them (see
+    ``core.signoff.imports``); a changed file among them adds the entry point's type.
+    """
     findings: list[Finding] = []
     matches, criteria, label_findings = _label_matches(pr.labels)
     findings += label_findings
@@ -210,6 +237,23 @@ def classify(pr: PullRequest, files: Sequence[ChangedFile], policy: Policy) -> C
         hits = [p for p in paths if matches_any(p, globs)]
         if hits:
             matches.append(TypeMatch(t, "paths", _shown(hits)))
+    chains = [imports[p] for p in paths if imports is not None and p in imports]
+    for t in PATH_TYPES:
+        mine = [c for c in chains if c.type == t]
+        if mine:
+            matches.append(TypeMatch(t, "imports", mine[0].describe()))
+    for c in chains:
+        findings.append(
+            finding(
+                "SGN020",
+                "notice",
+                f"{c.describe()}: this pull request changes what that {c.type} runs, so it is a"
+                f" {c.type} release",
+                file=c.chain[-1],
+                hint=f"the {c.type} release's approvals and audit apply; to keep shared code out"
+                " of a governed release, do not import it from a governed file",
+            )
+        )
     if not any(m.type != "bugfix" for m in matches):
         matches.append(TypeMatch("bugfix", "fallback", "no other type matched"))
     types = tuple(t for t in TYPE_ORDER if any(m.type == t for m in matches))
