@@ -22,6 +22,11 @@ A setting the token may not read is an ``Unreadable`` fact. It is never a pass a
 error: it is a warning (DOC013) naming what would let doctor read it, and the checks it
 would have decided stay undecided. The verdict is ``blocked`` only when a required setting
 is definitely wrong.
+
+Why this file is long: fifteen checks, each with its own message, the reason the gates need
+the setting and the exact fix in two forms (the settings page and the ``gh api`` call); they
+share one model of "required by protection or by a ruleset, or unreadable", which splitting
+by check would scatter across files.
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ Rules (docs/rules.md, ``EVD``): EVD001 the commit did not come from a merged pul
 the default branch; EVD002 that pull request's sign-off is not APPROVED; EVD003 hotfix debt
 blocks a normal release; EVD004 the checkout is not exactly the tag's commit; EVD005 the tag's
 kind (hotfix or not) disagrees with the pull request's; EVD006 where the bundle went.
+
+Why this file is long: the decision and the bundle are one contract: the bundle's JSON (its
+schema is docs/reference/evidence.md) and its Markdown rendering are built from exactly the
+facts the rules checked, and keeping them beside the rules keeps "what was checked" and "what
+is recorded" from drifting apart.
 """
 
 from __future__ import annotations
