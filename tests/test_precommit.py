@@ -137,10 +137,32 @@ def test_the_hooks_are_the_three_gates() -> None:
         assert hook["pass_filenames"] is False
 
 
+def cli(desk: Path, *argv: str) -> int:
+    """The exit code of ``releasekit ARGV`` run directly (this tree's code) in ``desk``."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from releasekit.cli import main; sys.exit(main(sys.argv[1:]))",
+            *argv,
+        ],
+        cwd=desk,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "scripts")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return proc.returncode
+
+
 def test_try_repo_runs_the_hooks_on_the_example_desk(desk: Path, hooks: tuple[Path, Path]) -> None:
     snapshot, _ = hooks
     proc = pre_commit(desk, hooks, "try-repo", str(snapshot), "--all-files", "--verbose")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The hooks' verdict is the commands' verdict: pass only if both gates pass directly.
+    direct = [cli(desk, "check-changelog", "--repo", "."), cli(desk, "policy", "validate")]
+    assert (proc.returncode == 0) == (direct == [0, 0]), proc.stdout + proc.stderr
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     # The default stage runs the two file-triggered gates; verify-audit waits for a push.
     assert "releasekit check-changelog" in proc.stdout
     assert "releasekit policy validate" in proc.stdout
@@ -150,6 +172,7 @@ def test_try_repo_runs_the_hooks_on_the_example_desk(desk: Path, hooks: tuple[Pa
 def test_check_changelog_hook_passes_then_blocks_a_broken_changelog(
     desk: Path, hooks: tuple[Path, Path]
 ) -> None:
+    assert cli(desk, "check-changelog", "--repo", ".") == 0  # the example's release is sound
     proc = run_hook(desk, hooks, "check-changelog", "--all-files")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "releasekit check-changelog" in proc.stdout
@@ -162,16 +185,20 @@ def test_check_changelog_hook_passes_then_blocks_a_broken_changelog(
     assert "BLOCKED" in proc.stdout
 
 
-def test_policy_validate_hook_refuses_an_invalid_policy(
+def test_policy_validate_hook_gives_the_commands_verdict(
     desk: Path, hooks: tuple[Path, Path]
 ) -> None:
     policy = desk / ".github" / "release-policy.yml"
     proc = run_hook(desk, hooks, "policy-validate", "--files", str(policy))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == cli(desk, "policy", "validate"), proc.stdout + proc.stderr
     policy.write_text("version: [unclosed\n", encoding="utf-8")
     proc = run_hook(desk, hooks, "policy-validate", "--files", str(policy))
     assert proc.returncode != 0
     assert "release-policy.yml" in proc.stdout
+    # A commit that does not touch the policy does not run the hook.
+    proc = run_hook(desk, hooks, "policy-validate", "--files", "CHANGELOG.md")
+    assert proc.returncode == 0
+    assert "(no files to check)Skipped" in proc.stdout
 
 
 def test_verify_audit_hook_checks_what_the_branch_changed(
