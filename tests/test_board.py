@@ -133,6 +133,34 @@ def test_hotfix_debt_has_its_deadlines_and_what_is_overdue(board: Board) -> None
     assert board.repos[0].hotfix_debt == ()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda repo: repo["issues"].append(
+                {"number": 15, "title": "Post-mortem: v2.0.1-hotfix stale quotes",
+                 "url": "https://github.com/acme/execution-models/issues/15", "state": "open",
+                 "labels": ["postmortem"]}
+            ),
+            id="post-mortem-issue-without-a-date",
+        ),
+        pytest.param(
+            lambda repo: repo["files"].update(
+                {"docs/postmortems/2024-01-22-v2.0.1-hotfix.md": "# Post-mortem\n"}
+            ),
+            id="post-mortem-file",
+        ),
+    ],
+)  # fmt: skip
+def test_a_post_mortem_on_the_default_branch_clears_that_debt(
+    tmp_path: Path, change: Callable[[Any], Any]
+) -> None:
+    data = fixture_data()
+    change(data["repositories"][1])
+    debt = build(data, tmp_path).repos[1].hotfix_debt
+    assert [d.owes for d in debt] == ["proper release"]
+
+
 def test_an_incident_naming_a_unit_is_on_that_units_row_only(board: Board) -> None:
     assert [i.title[:3] for i in row(board, "FILL_PREDICTOR").incidents] == ["#12"]
     assert row(board, "SLIPPAGE_MODEL").incidents == ()

@@ -631,17 +631,19 @@ def _hotfix_debt(facts: RepoFacts, policy: Policy, now: dt.datetime) -> tuple[Ho
         if r.created_at is not None and not r.draft and r.tag.startswith("v")
     ]
     hotfixes = [t.name for t in tags if is_hotfix_tag(t.name)]
+    # What the board reads is there now (an issue, a file on the default branch): it counts,
+    # dated when known, else as of now (the board shows what is owed, not how late it came).
     postmortems: list[Postmortem] = []
     if rules.postmortem in ("issue", "either"):
         postmortems += [
-            Postmortem(tag, f"#{i.number}", i.created_at)
+            Postmortem(tag, f"#{i.number}", i.created_at or now)
             for i in facts.postmortem_issues
             for tag in hotfixes
             if names_version(i.title, tag) or names_version(i.body, tag)
         ]
     if rules.postmortem in ("file", "either"):
         postmortems += [
-            Postmortem(tag, path)
+            Postmortem(tag, path, now)
             for path in facts.postmortem_files
             for tag in hotfixes
             if names_version(posixpath.basename(path), tag)
