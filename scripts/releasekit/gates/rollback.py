@@ -48,7 +48,7 @@ from releasekit.core.rollout.rollback import (
     version_of,
 )
 from releasekit.errors import InfraError, InputError
-from releasekit.gates.rollout import OpsPorts, deployed_history, record_event
+from releasekit.gates.rollout import OpsPorts, deployed_history, policy_command, record_event
 from releasekit.workspace.ops import (
     BRANCH_RE,
     POLICY_PATH,
@@ -273,14 +273,7 @@ class _Run:
         """
         argv = expand_template(template, values)
         try:
-            return run_command(
-                argv,
-                what=what,
-                cwd=cwd,
-                timeout=policy.commands.timeout_seconds,
-                max_output_bytes=policy.commands.max_output_bytes,
-                env=self.ports.env,
-            )
+            return policy_command(policy, argv, what, cwd, self.ports.env)
         except InputError as exc:
             return CommandResult(tuple(argv), None, "", str(exc))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from releasekit.adapters.commands import run_command
+from releasekit.adapters.commands import CommandResult, run_command
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import (
     URGENCY,
@@ -142,6 +142,20 @@ def rollout(
     if on_details is not None:
         on_details(details_markdown(plan, decision, request.now))
     return report
+
+
+def policy_command(
+    plan: RolloutPlan, argv: list[str], what: str, cwd: Path, env: Mapping[str, str]
+) -> CommandResult:
+    """Run one of the policy's commands with the policy's timeout and output cap."""
+    return run_command(
+        argv,
+        what=what,
+        cwd=cwd,
+        timeout=plan.commands.timeout_seconds,
+        max_output_bytes=plan.commands.max_output_bytes,
+        env=env,
+    )
 
 
 def deployed_history(port: ReleaseOpsPort, tag: str | None = None) -> list[Deployed]:
@@ -379,14 +393,7 @@ class _Run:
                 "until": iso(now),
             },
         )
-        result = run_command(
-            argv,
-            what="metrics command",
-            cwd=r.repo,
-            timeout=plan.commands.timeout_seconds,
-            max_output_bytes=plan.commands.max_output_bytes,
-            env=r.env,
-        )
+        result = policy_command(plan, argv, "metrics command", r.repo, r.env)
         if not result.ok:
             # A broken monitoring export is not a reason to roll back, and not data either:
             # the decision goes on without metrics (inconclusive, never a promotion).
@@ -429,14 +436,7 @@ class _Run:
                 "percent": f"{nxt.size * 100:g}",
             },
         )
-        result = run_command(
-            argv,
-            what="deploy command",
-            cwd=r.repo,
-            timeout=plan.commands.timeout_seconds,
-            max_output_bytes=plan.commands.max_output_bytes,
-            env=r.env,
-        )
+        result = policy_command(plan, argv, "deploy command", r.repo, r.env)
         if result.ok:
             return [
                 finding(
