@@ -590,3 +590,22 @@ def test_without_an_entry_window_the_reading_must_cover_the_whole_stage() -> Non
     assert d.action == "hold"
     assert "RLT031" in rules(d)
     assert decide(plan, state, snapshot(state, at(1)), at(1)).action == "promote"
+
+
+def test_with_several_releases_a_metrics_file_about_none_of_them_is_refused(
+    github_api: FakeGitHub, tmp_path: Path
+) -> None:
+    api = github_api
+    api.add_repo(REPO)
+    seed(api, "v1.2.2", "live", Event(at(4), "promote", "live-25", 0.25, FULL))
+    seed(api, "v1.2.3", "paper", Event(at(5), "promote", "paper", 1.0, FULL))
+    metrics = tmp_path / "m.json"
+    metrics.write_text(metrics_text(version="1.2.1", live_errors=6))
+    code = rollout_cli.main(
+        [f"--repo={tmp_path}", "decide", "--from-github", f"--metrics={metrics}"],
+        connector=connector,
+        env=env_for(api),
+        clock=lambda: at(8),
+    )
+    assert code == 2
+    assert api.writes() == []

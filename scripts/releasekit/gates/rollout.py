@@ -282,6 +282,16 @@ class _Run:
                 f"{len(states)} releases are in rollout: --deploy needs --version",
                 hint="decide all of them without --deploy, then deploy one with --version X.Y.Z",
             )
+        if len(states) > 1 and r.metrics is not None:
+            about = read_metrics(r.metrics)[0].version
+            if about not in {s.version for s, _ in states}:
+                raise InputError(
+                    f"the metrics are about {'v' + about if about else 'no named version'},"
+                    " not one of the releases in rollout: "
+                    + ", ".join(f"v{s.version}" for s, _ in states),
+                    file=shown(r.metrics),
+                    hint='name the version in the snapshot ("version": "X.Y.Z"), or pass --version',
+                )
         outcomes = [self.decide_one(plan, state, name, len(states)) for state, name in states]
         primary = min(outcomes, key=lambda o: URGENCY[o.decision.action])
         if len(outcomes) == 1:
@@ -372,13 +382,8 @@ class _Run:
             snapshot = read_metrics(r.metrics)[0]
             if count == 1 or snapshot.version == state.version:
                 return snapshot
-            if snapshot.version is None:
-                raise InputError(
-                    f"{count} releases are in rollout and the metrics file names no version",
-                    file=snapshot.shown_as,
-                    hint='add "version": "X.Y.Z" to the snapshot, or pass --version',
-                )
-            # The file is about another release in rollout; this one's come from the command.
+            # The file is about another release in rollout (checked in ``decide``); this
+            # one's metrics come from the command.
         command = plan.commands.metrics
         stage = plan.stage(state.stage) if state.stage else None
         if command is None or stage is None or state.stage_started_at is None:
