@@ -1085,3 +1085,35 @@ def test_every_release_check_job_waits_for_the_files_check() -> None:
     for job_id in ("lint", "tests", "bias", "security"):
         needs = doc[job_id]["needs"]
         assert "files" in (needs if isinstance(needs, list) else [needs]), job_id
+
+
+GOOD_DIGESTS = "\n".join(
+    f"{c * 64}  {name}"
+    for c, name in zip("abc", ["evidence.json", "evidence.md", "release-notes.md"], strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("checksums", "code"),
+    [
+        pytest.param(GOOD_DIGESTS, 0, id="three-files"),
+        pytest.param("", 3, id="none"),
+        pytest.param(GOOD_DIGESTS.replace("release-notes.md", "evidence.md"), 3, id="repeated"),
+        pytest.param(GOOD_DIGESTS + "\n" + "d" * 64 + "  other.txt", 3, id="a-fourth-file"),
+        pytest.param(GOOD_DIGESTS.replace("a" * 64, "A" * 64), 3, id="not-a-hex-digest"),
+        pytest.param(GOOD_DIGESTS.replace("evidence.md", "../evidence.md"), 3, id="a-path"),
+    ],
+)
+def test_attest_job_signs_only_the_three_release_files(
+    tmp_path: Path, checksums: str, code: int
+) -> None:
+    step = jobs(load(WORKFLOW_DIR / "release.yml"))["attest"]["steps"][0]
+    proc = run_bash(
+        step["run"], {"RK_CHECKSUMS": checksums, "RUNNER_TEMP": str(tmp_path)}, tmp_path
+    )
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    attest = jobs(load(WORKFLOW_DIR / "release.yml"))["attest"]["steps"][1]
+    assert attest["with"] == {"subject-checksums": "${{ runner.temp }}/releasekit-checksums.txt"}
+    if code == 0:
+        written = (tmp_path / "releasekit-checksums.txt").read_text(encoding="utf-8")
+        assert written == checksums + "\n"
