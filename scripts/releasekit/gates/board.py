@@ -23,8 +23,9 @@ from pathlib import Path
 from releasekit.adapters.files import write_atomic
 from releasekit.adapters.github.board import BoardSource
 from releasekit.core.audit.formats import parse_audit_log
+from releasekit.core.board.export import board_to_json
 from releasekit.core.board.facts import DeploymentRecord, RepoFacts
-from releasekit.core.board.model import Board, board_to_json, build_board
+from releasekit.core.board.model import Board, build_board
 from releasekit.core.board.page import render_page
 from releasekit.core.calendar.events import parse_events
 from releasekit.core.calendar.windows import CalendarEvent, Window, freeze_windows

@@ -24,8 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from releasekit.core.audit.formats import PASSING, AuditLog
@@ -52,11 +52,16 @@ from releasekit.core.signoff.policy import Policy
 from releasekit.core.versioning.versions import Version, is_hotfix, parse_version
 from releasekit.errors import InputError
 
-BOARD_SCHEMA = "releasekit.board/1"
 DEFAULT_TIMEZONE = "UTC"
 EVIDENCE_ASSETS = ("evidence.md", "evidence.json")
-MarkerKind = str  # "pause", "resume", "rollback", "rolled-back", "divergence"
-_MARKER_KINDS = ("pause", "resume", "rollback", "rolled-back")
+MarkerKind = Literal["pause", "resume", "rollback", "rolled-back", "divergence"]
+# The recorded events a timeline marks (promotions are its bars, holds change nothing on it).
+_MARKER_KINDS: dict[str, MarkerKind] = {
+    "pause": "pause",
+    "resume": "resume",
+    "rollback": "rollback",
+    "rolled-back": "rolled-back",
+}
 
 
 # -- the board's values ---------------------------------------------------------------------
@@ -452,7 +457,9 @@ def _timeline(
                 following or stop,
             )
         )
-    markers = [Marker(e.kind, e.at, e.note) for e in state.events if e.kind in _MARKER_KINDS]
+    markers = [
+        Marker(_MARKER_KINDS[e.kind], e.at, e.note) for e in state.events if e.kind in _MARKER_KINDS
+    ]
     opened = next((e for e in state.events if DEADLINE_OPEN in e.rules), None)
     if opened is not None:
         markers.append(Marker("divergence", opened.at, opened.note))
@@ -664,26 +671,3 @@ def _hotfix_debt(facts: RepoFacts, policy: Policy, now: dt.datetime) -> tuple[Ho
             late = (now - due).total_seconds() / 3600
             out.append(HotfixDebt(s.tag.name, owes, due, late > 0, abs(late)))
     return tuple(sorted(out, key=lambda d: d.due))
-
-
-# -- JSON -----------------------------------------------------------------------------------
-
-
-def board_to_json(board: Board) -> dict[str, Any]:
-    """``board.json``: the same facts as the page, times in UTC ISO-8601 (docs/board.md)."""
-    data = _plain(board)
-    assert isinstance(data, dict)
-    data.pop("findings", None)
-    return {"schema": BOARD_SCHEMA, **data}
-
-
-def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
