@@ -243,6 +243,9 @@ def test_rollback_end_to_end(api: FakeGitHub, desk: Path, tmp_path: Path) -> Non
     assert failing["paper"][-1][0] == "inactive"
     assert failing["live"][-1][0] == "inactive"
     assert "rolled-back" in failing["live"][-1][1]
+    # Exactly what is live at what size: the failing version at 0% everywhere.
+    assert " rolled-back live-25 0% " in failing["live"][-1][1]
+    assert " 0% " in failing["paper"][-1][1]
     # The incident record.
     (issue,) = api.repo(REPO).issues.values()
     assert issue.title == "Incident: v1.2.3 rolled back to v1.2.2 (live-errors)"
