@@ -1,9 +1,7 @@
 """``releasekit doctor``: read the repository's GitHub settings and say what the gates lack.
 
-parse → read the settings through the port (or a ``--fixture``) → ``core.doctor.evaluate`` →
-report → exit. Doctor only reads: it never writes to GitHub. A setting this token may not read
-becomes a warning naming the permission that would let doctor read it (``AccessDeniedError``
-→ ``Unreadable``); any other GitHub failure stops doctor with exit 3, never a pass.
+parse → the port (GitHub, or a ``--fixture``) → ``gates.doctor.run_doctor`` → report → exit.
+Doctor only reads: it never writes to GitHub (docs/doctor.md).
 """
 
 from __future__ import annotations
@@ -11,18 +9,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Protocol, TextIO, TypeVar
 
 from releasekit.adapters.actions import Runtime
-from releasekit.adapters.github.interface import AccessDeniedError, RepositoryReadPort
+from releasekit.adapters.github.interface import RepositoryReadPort
 from releasekit.cli.common import ArgumentParser, new_parser, run_gate, usage_failure
 from releasekit.core.repo import doctor
-from releasekit.core.repo.doctor import FoundFile, SettingsFacts, Unreadable
 from releasekit.core.report import Report
-from releasekit.core.signoff.policy import POLICY_PATH
-from releasekit.errors import InputError, Problem
+from releasekit.errors import InputError
+from releasekit.gates.doctor import DoctorRequest, run_doctor
 
 TOOL = doctor.TOOL
 T = TypeVar("T")
@@ -80,55 +76,6 @@ def parser() -> ArgumentParser:
     return p
 
 
-def read(fn: Callable[[], T], what: str) -> T | Unreadable:
-    """``fn()``, or ``Unreadable`` when GitHub will not show it to this token."""
-    try:
-        return fn()
-    except AccessDeniedError as exc:
-        # "could not read X: GitHub answered 403 (...)": doctor's sentence names X itself.
-        head, sep, said = exc.problem.message.partition(": ")
-        detail = said if sep and head.startswith("could not ") else exc.problem.message
-        return Unreadable(what, exc.permission, detail)
-
-
-def read_file(port: RepositoryReadPort, path: str, ref: str) -> str | Unreadable | Problem | None:
-    """A file at ``ref``; a file that is there but unusable is a ``Problem`` (a DOC finding)."""
-    try:
-        return read(lambda: port.file_at(path, ref), f"{path} on {ref}")
-    except InputError as exc:
-        return exc.problem
-
-
-def gather(port: RepositoryReadPort) -> SettingsFacts:
-    """Read everything doctor checks from ``port`` (reads only; about 10 requests)."""
-    info = port.repository_info()
-    branch = info.default_branch
-    policy = read_file(port, POLICY_PATH, branch)
-    names, source = doctor.environment_names(policy if isinstance(policy, str) else None)
-    codeowners: FoundFile | Unreadable | Problem | None = None
-    for path in doctor.CODEOWNERS_PATHS:
-        # GitHub uses the first of these that exists; an unreadable one hides which that is.
-        text = read_file(port, path, branch)
-        if text is None:
-            continue
-        codeowners = FoundFile(path, text) if isinstance(text, str) else text
-        break
-    return SettingsFacts(
-        repository=info,
-        protection=read(
-            lambda: port.branch_protection(branch), f"the branch protection of {branch}"
-        ),
-        rules=read(lambda: tuple(port.branch_rules(branch)), f"the rulesets of {branch}"),
-        environments=tuple(
-            (name, read(partial(port.environment, name), f"environment “{name}”")) for name in names
-        ),
-        actions=read(port.actions_permissions, "the Actions settings"),
-        codeowners=codeowners,
-        policy=policy,
-        environments_from=source,
-    )
-
-
 def main(
     argv: list[str] | None = None,
     *,
@@ -154,9 +101,8 @@ def main(
         else:
             port = connector(environ, runtime)
         try:
-            facts = gather(port)
-            report = doctor.evaluate(facts, required_check=args.required_check, strict=args.strict)
-            return report.with_data(requests=port.request_count)
+            request = DoctorRequest(required_check=args.required_check, strict=args.strict)
+            return run_doctor(request, port)
         finally:
             port.close()
 
