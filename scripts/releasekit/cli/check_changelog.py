@@ -23,7 +23,6 @@ from releasekit.cli.common import (
     today,
     usage_failure,
 )
-from releasekit.core.report import Report
 from releasekit.errors import InputError
 from releasekit.gates.check_changelog import ChangelogRequest, check_changelog
 from releasekit.workspace.release_files import CHANGELOG_NAME
@@ -78,14 +77,9 @@ def request_from(args: argparse.Namespace) -> ChangelogRequest:
         file=args.file,
         tag=tag,
         require_unreleased=args.require_unreleased,
-        base=getattr(args, "base", None),
+        base=args.base,
         notes_out=args.notes_out,
     )
-
-
-def evaluate(args: argparse.Namespace) -> Report:
-    """The gate over parsed options (errors raise); prefer ``gates.check_changelog``."""
-    return check_changelog(request_from(args))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         return usage_failure(TOOL, exc)
     subject = str(args.file) if args.file is not None else str(args.repo / CHANGELOG_NAME)
-    return run_gate(TOOL, subject, args, lambda: evaluate(args))
+    return run_gate(TOOL, subject, args, lambda: check_changelog(request_from(args)))
 
 
 if __name__ == "__main__":
