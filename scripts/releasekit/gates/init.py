@@ -25,10 +25,11 @@ from releasekit.core.repo.scaffold import (
     validate_options,
 )
 from releasekit.core.report import Finding, Report, finding
+from releasekit.core.signoff.policy import DEFAULT_TIMEZONE
 from releasekit.core.versioning.bump import unified_diff
 from releasekit.core.versioning.versions import parse_version
 from releasekit.errors import InputError
-from releasekit.workspace.policy import DEFAULT_TIMEZONE, desk_today
+from releasekit.workspace.policy import desk_today
 from releasekit.workspace.release_files import shown
 from releasekit.workspace.scaffold import (
     existing_files,

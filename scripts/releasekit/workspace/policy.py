@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from releasekit.adapters.files import inside_repo, read_text
 from releasekit.core.report import Finding, finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, parse_policy
-from releasekit.errors import InputError
 from releasekit.workspace.release_files import shown
 
 # A policy is a screenful of YAML; anything near this size is not one.
@@ -49,22 +47,6 @@ def load_policy(repo: Path) -> tuple[Policy, list[Finding]]:
     return parse_policy(text, shown_as=name), []
 
 
-DEFAULT_TIMEZONE = "UTC"
-
-
-def policy_zone(policy: Policy) -> ZoneInfo:
-    """The desk's time zone: the policy's ``timezone`` (IANA name), UTC when it names none."""
-    name = getattr(policy, "timezone", None) or DEFAULT_TIMEZONE
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"the release policy's timezone {name!r} is not an IANA time zone",
-            file=policy.source,
-            hint="write an IANA name such as America/New_York, Europe/London or UTC",
-        ) from None
-
-
 def desk_today(repo: Path, now: dt.datetime) -> tuple[dt.date, str]:
     """Today's date in the desk's time zone (the policy's), and the zone's name.
 
@@ -72,5 +54,5 @@ def desk_today(repo: Path, now: dt.datetime) -> tuple[dt.date, str]:
     not the latest one anywhere on Earth: at 09:17 in New York the release is dated today.
     """
     policy, _ = load_policy(repo)
-    zone = policy_zone(policy)
+    zone = policy.zone()
     return now.astimezone(zone).date(), zone.key
