@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -639,3 +640,27 @@ def test_generated_at_is_the_injected_time(
     )
     assert result.code == 0, result.out
     assert json.loads((out / "evidence.json").read_text())["generated_at"] == later
+
+
+def test_bundled_offline_replay_reproduces_the_example_release(tmp_path: Path) -> None:
+    # The example ships the sign-off fixture and a script that makes the tagged checkout it
+    # describes: anyone can replay evidence for v1.2.3 with no token and no network.
+    script = EXAMPLE / ".releasekit" / "replay_evidence.py"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"},
+        "PYTHONPATH": str(EXAMPLE.parents[1] / "scripts"),
+    }
+    runs = []
+    for n in (1, 2):
+        out = tmp_path / f"run{n}"
+        done = subprocess.run(
+            [sys.executable, str(script), "--out", str(out), "--format", "json"],
+            capture_output=True,
+            check=False,
+            env=env,
+        )
+        assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+        runs.append(json.loads((out / "evidence" / "evidence.json").read_text()))
+    assert runs[0]["commit"] == runs[1]["commit"]  # the same commits, run after run
+    assert runs[0]["source"] == "fixture"
+    assert {a["role"] for a in runs[0]["approvals"]} == {"code_review", "audit", "risk", "founder"}
