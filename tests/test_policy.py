@@ -361,3 +361,13 @@ def test_show_report_out_of_an_invalid_policy_is_the_error_report(
     assert main(["show", "--format", "markdown", "--report-out", "policy.json"]) == 2
     assert "walk_forward" in capsys.readouterr().out
     assert json.loads((repo / "policy.json").read_text())["problem"]["line"] == 3
+
+
+def test_show_marks_the_time_zone_as_a_default_until_the_file_sets_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["show"]) == 0
+    assert 'timezone: "UTC"  # (default)\n' in capsys.readouterr().out
+    (repo / POLICY_PATH).write_text("version: 1\ntimezone: Europe/London\n")
+    assert main(["show"]) == 0
+    assert 'timezone: "Europe/London"\n' in capsys.readouterr().out

@@ -33,8 +33,15 @@ def policy_json(policy: Policy) -> dict[str, Any]:
     return {
         "source": policy.source,
         "policy": policy.to_dict(),
-        "defaults_used": policy.defaulted() + policy.defaulted_rules(),
+        "defaults_used": _defaulted_top_level(policy)
+        + policy.defaulted()
+        + policy.defaulted_rules(),
     }
+
+
+def _defaulted_top_level(policy: Policy) -> list[str]:
+    # `timezone:` is a top-level key of its own; `version` is required, never a default.
+    return [] if "timezone" in policy.explicit else ["timezone"]
 
 
 def effective_policy(request: PolicyRequest) -> Report:
