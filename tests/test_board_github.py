@@ -8,6 +8,7 @@ reading rollouts at the newest release that reached full size, and reports its r
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 from collections.abc import Mapping
@@ -146,3 +147,18 @@ def test_the_port_is_a_board_source(api: FakeGitHub) -> None:
     assert source.file_names("docs/audits", "main") == ["docs/audits/audit_log.md"]
     assert source.file_names("docs/postmortems", "main") == []
     port.close()
+
+
+def test_hotfix_debt_from_releases_and_a_post_mortem_file(api: FakeGitHub, tmp_path: Path) -> None:
+    now = now_for(RELEASES)
+    tagged = (now - dt.timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    api.add_release(REPO, tag_name=f"v1.{RELEASES}.0-hotfix", created_at=tagged)
+    api.set_file(REPO, f"docs/postmortems/v1.{RELEASES}.0-hotfix.md", "# Post-mortem\n")
+    _, board, _ = run(api, tmp_path, REPO)
+    debt = board["repos"][0]["hotfix_debt"]
+    # The post-mortem file counts; the proper release (48 h) is due in 18 h.
+    assert [(d["owes"], d["overdue"], round(d["hours"])) for d in debt] == [
+        ("proper release", False, 18)
+    ]
+    listed = [r for r in api.requests if r.operation_id == "repos/get-content"]
+    assert len(listed) == 3  # policy, audit log and the post-mortem directory
