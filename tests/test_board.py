@@ -281,8 +281,7 @@ def test_hostile_text_is_escaped_and_only_http_links_are_made(tmp_path: Path) ->
     html = render_page(build(data, tmp_path))
     assert "<img" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
-    assert "javascript:" not in html.replace("#58 &lt;img", "")  # shown as text, never a link
-    assert 'href="javascript' not in html
+    assert "javascript:" not in html  # not a link, and a URL is never shown as text
 
 
 def test_board_json_has_the_same_rows_and_times_in_utc(tmp_path: Path) -> None:
@@ -321,7 +320,7 @@ def test_times_are_shown_in_the_policys_time_zone(tmp_path: Path) -> None:
 
 
 def test_without_a_timezone_key_the_board_is_in_utc() -> None:
-    assert board_timezone(default_policy()) in ("UTC",)
+    assert board_timezone(default_policy()) == "UTC"
 
 
 # -- reads and bad input --------------------------------------------------------------------------
