@@ -609,3 +609,13 @@ def test_with_several_releases_a_metrics_file_about_none_of_them_is_refused(
     )
     assert code == 2
     assert api.writes() == []
+
+
+@pytest.mark.parametrize("field", ["version", "environment"])
+def test_a_reading_that_does_not_name_its_subject_never_promotes(field: str) -> None:
+    state = rollout_at(*LIVE_25)
+    d = decide(PLAN, state, snapshot(state, at(7), **{field: None}), at(7))
+    assert d.action == "hold"
+    assert any(f.rule == "RLT030" and field in f.message for f in d.findings)
+    stop = decide(PLAN, state, snapshot(state, at(7), **{field: None, "live_errors": 4}), at(7))
+    assert stop.action == "rollback"

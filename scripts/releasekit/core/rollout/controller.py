@@ -910,8 +910,10 @@ def _may_promote(
 
 
 def _table_measurements(current: Stage, m: Metrics) -> list[tuple[str, object]]:
-    """The measurements the rollback table reads in ``current``'s environment."""
-    out: list[tuple[str, object]] = []
+    """What a promotion needs besides the entry conditions: the snapshot's subject (a reading
+    that does not say what it measured cannot show it is about this release) and the
+    measurements the rollback table reads in ``current``'s environment."""
+    out: list[tuple[str, object]] = [("version", m.version), ("environment", m.environment)]
     if current.environment == "live":
         out.append(("live_errors", m.live_errors))
     out += [("pnl", m.pnl), ("signal_divergence", m.signal_divergence)]
