@@ -440,3 +440,18 @@ def test_the_report_counts_the_reads_per_repository(capsys: pytest.CaptureFixtur
     assert report["data"]["rows"] == 5
     assert report["data"]["paths"] == []
     assert set(report["data"]["requests"]) == {"acme/trading-desk", "acme/execution-models"}
+
+
+def test_a_repository_without_a_policy_gets_the_runbooks_defaults(tmp_path: Path) -> None:
+    data = fixture_data()
+    del data["repositories"][1]["files"][POLICY_PATH]
+    path = tmp_path / "fixture.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    sources, now = load_fixture(path, shown_as="f")
+    report, site = build_site(BoardRequest(now or NOW), sources)
+    assert [f.rule for f in report.findings if f.rule == "POL001"] == ["POL001"]
+    assert "the runbook's defaults apply" in render_page(site.board)
+    # Without the calendar section, no freeze is drawn.
+    timeline = site.board.repos[1].rollouts[0].timeline
+    assert timeline is not None
+    assert timeline.freezes == ()

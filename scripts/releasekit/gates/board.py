@@ -38,6 +38,7 @@ from releasekit.core.signoff.policy import POLICY_PATH, Policy, default_policy, 
 from releasekit.core.versioning.versions import Version, parse_version
 from releasekit.errors import InputError
 from releasekit.gates.calendar import market_for
+from releasekit.workspace.policy import defaults_notice
 
 TOOL = "board"
 INDEX_NAME = "index.html"
@@ -87,17 +88,15 @@ def build_site(request: BoardRequest, sources: Sequence[BoardSource]) -> tuple[R
             + (f"written to {', '.join(written)}" if written else "not written (no --out)"),
         )
     )
-    for f in facts:
-        if not f.policy_found:
-            notes.append(
-                finding(
-                    "POL001",
-                    "notice",
-                    f"no release policy ({f.repository}:{POLICY_PATH} on {f.default_branch}):"
-                    " the runbook's defaults apply",
-                    hint=f"commit {POLICY_PATH} on the default branch to change them",
-                )
-            )
+    notes += [
+        defaults_notice(
+            f"{f.repository}:{POLICY_PATH} on {f.default_branch}",
+            file=f"{f.repository}:{POLICY_PATH}",
+            hint=f"commit {POLICY_PATH} on the default branch to change them",
+        )
+        for f in facts
+        if not f.policy_found
+    ]
     data = {
         "repositories": [f.repository for f in facts],
         "rows": board.row_count,
