@@ -309,11 +309,8 @@ class _Run:
             )
         )
         data = {**primary.data, "releases": [o.data for o in outcomes]}
-        return (
-            Report(TOOL, f"rollouts of {versions}"[:80], tuple(findings), data),
-            plan,
-            (primary.decision),
-        )
+        report = Report(TOOL, f"rollouts of {versions}"[:80], tuple(findings), data)
+        return report, plan, primary.decision
 
     def unfinished_states(self, plan: RolloutPlan) -> list[tuple[RolloutState, str | None]]:
         """Every release whose rollout is not finished (the newest when none is), newest first."""

@@ -27,7 +27,8 @@ Why this file is long: the decision, the state it folds and the metrics it reads
 model (an event's rules are what the fold reads back; the snapshot's fields are what the
 rollback table and the entry conditions read), kept together so that the one rule — evidence to
 stop from any plausible reading, evidence to proceed only when complete, finite, fresh and
-consistent — can be read in one place.
+consistent — can be read in one place. Other gates import the state and event vocabulary from
+here; the presentation lives in ``present.py`` and strict JSON reading in ``jsonread.py``.
 """
 
 from __future__ import annotations
