@@ -21,7 +21,6 @@ from releasekit.core.versioning.bump import (
     validate_identifier,
 )
 from releasekit.errors import InputError
-from releasekit.workspace.policy import desk_today
 from releasekit.workspace.release_files import (
     CHANGELOG_NAME,
     VERSION_NAME,
@@ -79,7 +78,7 @@ def bump_version(request: BumpVersionRequest) -> Report:
         if has_version_file(request.repo)
         else None
     )
-    date = request.date if request.date is not None else desk_today(request.repo, request.now)[0]
+    date = request.date if request.date is not None else _desk_today(request)
     outcome = evaluate_bump(
         changelog.source,
         version_file.source if version_file is not None else None,
@@ -102,3 +101,12 @@ def bump_version(request: BumpVersionRequest) -> Report:
         {loaded[name].path: loaded[name].encode(text) for name, text in outcome.changes.items()}
     )
     return report
+
+
+def _desk_today(request: BumpVersionRequest) -> dt.date:
+    """Today in the policy's time zone: the default release date."""
+    # Imported here: reading the policy validates it (jsonschema, ~50 ms to import), which a
+    # bump with an explicit --date does not need.
+    from releasekit.workspace.policy import desk_today
+
+    return desk_today(request.repo, request.now)[0]
