@@ -619,3 +619,23 @@ def test_a_reading_that_does_not_name_its_subject_never_promotes(field: str) -> 
     assert any(f.rule == "RLT030" and field in f.message for f in d.findings)
     stop = decide(PLAN, state, snapshot(state, at(7), **{field: None, "live_errors": 4}), at(7))
     assert stop.action == "rollback"
+
+
+@pytest.mark.parametrize("given", ["1.2.3", "v1.2.3"])
+def test_a_version_argument_with_or_without_v_means_the_same_tag(
+    github_api: FakeGitHub, tmp_path: Path, given: str
+) -> None:
+    api = github_api
+    api.add_repo(REPO)
+    api.set_ref(REPO, "tags/v1.2.3", "1" * 40)
+    report = tmp_path / "report.json"
+    args = ["decide", "--from-github", f"--version={given}", f"--now={T0.isoformat()}"]
+    code = rollout_cli.main(
+        [f"--repo={tmp_path}", f"--report-out={report}", *args],
+        connector=connector,
+        env=env_for(api),
+    )
+    data = json.loads(report.read_text())
+    assert code == 0
+    assert data["subject"] == "v1.2.3 rollout"
+    assert (data["data"]["version"], data["data"]["action"]) == ("1.2.3", "promote")
