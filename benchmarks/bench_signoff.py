@@ -46,7 +46,8 @@ from support.github_api import FakeGitHub  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "trading-desk"
 DEMO = json.loads((EXAMPLE / ".releasekit" / "signoff-fixture.json").read_text())
-BASE_POLICY: str = DEMO["contents"][DEMO["pull_request"]["base_sha"]][POLICY_PATH]
+BASE_POLICY: str = DEMO["contents"]["main"][POLICY_PATH]
+BIAS_JUNIT = EXAMPLE / ".releasekit" / "bias-junit.xml"
 REPO = "acme/desk"
 TOKEN = "ghs_benchSIGNOFFtoken0000000000000000000"  # noqa: S105 - the fake's, not a secret
 EVIDENCE = (
@@ -66,6 +67,8 @@ class Scenario:
     files: int
     reviews: int
     policy: str
+    # The checkout has the base commit too (pr-gate's fetch-depth: 0): files come from git.
+    history: bool = False
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -82,13 +85,17 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(cmd, capture_output=True, check=True, env=env).stdout.decode().strip()
 
 
-def checkout(dest: Path) -> str:
-    """The example desk as a git checkout; its HEAD SHA."""
+def checkout(dest: Path) -> tuple[str, str]:
+    """The example desk as a git checkout: (base SHA, HEAD SHA, which touches a paper report)."""
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", ".releasekit"))
     _git(dest, "init", "-q", "-b", "main")
     _git(dest, "add", "-A")
-    _git(dest, "commit", "-q", "-m", "release v1.2.3")
-    return _git(dest, "rev-parse", "HEAD")
+    _git(dest, "commit", "-q", "-m", "the desk")
+    base = _git(dest, "rev-parse", "HEAD")
+    paper = dest / "docs" / "paper" / "ict_qm_paper.md"
+    paper.write_text(paper.read_text() + "\n")
+    _git(dest, "commit", "-q", "-am", "release v1.2.3")
+    return base, _git(dest, "rev-parse", "HEAD")
 
 
 def seed(api: FakeGitHub, scenario: Scenario, head: str) -> int:
@@ -103,13 +110,13 @@ def seed(api: FakeGitHub, scenario: Scenario, head: str) -> int:
         labels=["release:strategy"],
         files=files,
     )
-    api.set_file(REPO, POLICY_PATH, scenario.policy, ref=pr.base_sha)
-    others = scenario.reviews - 3
+    api.set_file(REPO, POLICY_PATH, scenario.policy, ref="main")
+    others = scenario.reviews - 4
     for i in range(others):
         # Discussion from 20 people, a few of whom approve too.
         state = "APPROVED" if i % 10 == 0 else "COMMENTED"
         api.add_review(REPO, pr.number, user=f"desk-dev{i % 20}", state=state)
-    for user in ("bob-dev", "m-okafor", "alice-founder"):
+    for user in ("bob-dev", "m-okafor", "r-chen", "alice-founder"):
         api.add_review(REPO, pr.number, user=user, state="APPROVED")
     return pr.number
 
@@ -117,7 +124,8 @@ def seed(api: FakeGitHub, scenario: Scenario, head: str) -> int:
 def run_once(api: FakeGitHub, workspace: Path, number: int, tmp: Path) -> tuple[int, int]:
     """One gate run as in Actions; (exit code, requests made)."""
     event = tmp / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": number}}))
+    payload = {"pull_request": {"number": number}, "repository": {"default_branch": "main"}}
+    event.write_text(json.dumps(payload))
     outputs = tmp / "outputs.txt"
     outputs.touch()
     os.environ["GITHUB_OUTPUT"] = str(outputs)  # actions-toolkit reads os.environ
@@ -137,7 +145,7 @@ def run_once(api: FakeGitHub, workspace: Path, number: int, tmp: Path) -> tuple[
 
     sink = io.StringIO()
     code = main(
-        ["--repo", str(workspace)],
+        ["--repo", str(workspace), "--bias-junit", str(BIAS_JUNIT)],
         env=env,
         connect_port=factory,
         out=sink,
@@ -147,10 +155,15 @@ def run_once(api: FakeGitHub, workspace: Path, number: int, tmp: Path) -> tuple[
     return code, len(api.requests) - before
 
 
-def measure(scenario: Scenario, reruns: int, workspace: Path, head: str, tmp: Path) -> str:
+def measure(
+    scenario: Scenario, reruns: int, workspace: Path, shas: tuple[str, str], tmp: Path
+) -> str:
     """Run the scenario once and ``reruns`` more times; one Markdown table row."""
     with FakeGitHub() as api:
         api.add_repo(REPO)
+        base, head = shas
+        if scenario.history:
+            api.set_ref(REPO, "heads/main", base)
         api.set_collaborator(REPO, "bob-dev", "write")
         api.set_collaborator(REPO, "alice-founder", "admin")
         for i in range(20):  # the desk's developers, who discuss (and some approve)
@@ -199,6 +212,8 @@ def main_(argv: list[str] | None = None) -> int:
         Scenario("listed", 100, 100, listed),
         Scenario("big", 300, 100, BASE_POLICY),
         Scenario("teams", 300, 100, teams),
+        Scenario("full history: listed, files from git", 100, 100, listed, history=True),
+        Scenario("full history: code review by permission", 100, 100, BASE_POLICY, history=True),
     ]
     print(
         "| Scenario | Reviews | Files | Requests, first run | Reads | Writes | Lookups |"
@@ -208,9 +223,9 @@ def main_(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as raw:
         tmp = Path(raw)
         workspace = tmp / "desk"
-        head = checkout(workspace)
+        shas = checkout(workspace)
         for scenario in scenarios:
-            print(measure(scenario, args.reruns, workspace, head, tmp), flush=True)
+            print(measure(scenario, args.reruns, workspace, shas, tmp), flush=True)
     return 0
 
 
