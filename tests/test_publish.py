@@ -587,8 +587,16 @@ def test_the_cut_keeps_the_most_findings_that_fit(
     rows = [line for line in text.split("\n") if line.startswith("| error |")]
     assert rows == [line for line in full.split("\n") if line.startswith("| error |")][: len(rows)]
     if len(rows) < len(messages) and "Cut to fit" in text:
-        # One more row would not have fitted: the cut is the largest, not just a small one.
-        kept = Report(report.tool, report.subject, report.findings[: len(rows) + 1])
-        bigger = render_markdown(kept, limit=None).split("\n")
-        extra_row = next(line for line in reversed(bigger) if line.startswith("| error |"))
-        assert len(text.encode()) + len(extra_row.encode()) + 1 > limit
+        # The cut with one more row (the next in sorted order, the note's count one lower)
+        # would not have fitted: the cut is the largest, not just a small one.
+        ordered = report.sorted_findings()
+        kept = Report(report.tool, report.subject, tuple(ordered[: len(rows) + 1]))
+        extra = [ln for ln in render_markdown(kept).split("\n") if ln.startswith("| error |")][-1]
+        left = len(messages) - len(rows)
+        lines = text.split("\n")
+        at = lines.index(rows[-1]) + 1 if rows else lines.index("|---|---|---|---|---|") + 1
+        lines.insert(at, extra)
+        bigger = "\n".join(lines).replace(
+            f"{left} of {len(messages)} findings", f"{left - 1} of {len(messages)} findings"
+        )
+        assert len(bigger.encode()) > limit
