@@ -37,6 +37,8 @@ WRITTEN = {
     ".github/release-policy.yml",
     ".github/workflows/releasekit.yml",
     ".github/workflows/release.yml",
+    ".github/workflows/prepare-release.yml",
+    ".github/workflows/tag-release.yml",
     ".github/CODEOWNERS",
     "version.yaml",
     "CHANGELOG.md",
@@ -321,7 +323,7 @@ def test_placeholder_pin_names_this_releasekit_version(tmp_path: Path) -> None:
     from releasekit import __version__
 
     assert init(["--repo", str(tmp_path), *ROLES]) == 0
-    for name in ("releasekit.yml", "release.yml"):
+    for name in ("releasekit.yml", "release.yml", "prepare-release.yml", "tag-release.yml"):
         text = (tmp_path / ".github" / "workflows" / name).read_text()
         assert f"@<sha> # v{__version__}\n" in text
         assert re.findall(r"# v\d+\.\d+\.\d+", text) == [f"# v{__version__}"] * len(

@@ -22,6 +22,8 @@ TEMPLATE_NAMES = (
     "release-policy.yml",
     "workflows/releasekit.yml",
     "workflows/release.yml",
+    "workflows/prepare-release.yml",
+    "workflows/tag-release.yml",
     "audit_log.md",
     "audit_report.md",
     "paper_reconciliation.md",

@@ -283,6 +283,12 @@ def plan_files(opts: ScaffoldOptions, templates: Mapping[str, str]) -> dict[str,
         ".github/release-policy.yml": policy,
         ".github/workflows/releasekit.yml": _workflow(templates["workflows/releasekit.yml"], opts),
         ".github/workflows/release.yml": _workflow(templates["workflows/release.yml"], opts),
+        ".github/workflows/prepare-release.yml": _workflow(
+            templates["workflows/prepare-release.yml"], opts
+        ),
+        ".github/workflows/tag-release.yml": _workflow(
+            templates["workflows/tag-release.yml"], opts
+        ),
         ".github/CODEOWNERS": _codeowners(opts),
         "version.yaml": _version_yaml(opts),
         "CHANGELOG.md": _changelog(opts),
