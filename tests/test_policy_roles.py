@@ -325,3 +325,46 @@ def test_demo_fixtures_policy_names_the_desks_people() -> None:
     )
     assert policy.thresholds == example.thresholds
     assert policy.release_types == example.release_types
+
+
+# -- time zone, finite numbers, roles nobody can fill ------------------------------------------
+
+
+def test_timezone_defaults_to_utc_and_takes_an_iana_name() -> None:
+    assert default_policy().timezone == "UTC"
+    policy = parse_policy("version: 1\ntimezone: America/New_York\n", shown_as="p")
+    assert policy.zone().key == "America/New_York"
+    assert policy.to_dict()["timezone"] == "America/New_York"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "New York", "../etc/passwd"])
+def test_a_timezone_that_is_not_an_iana_name_is_bad_input_with_its_line(zone: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_policy(f'version: 1\n\ntimezone: "{zone}"\n', shown_as="p")
+    assert info.value.problem.line == 3
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", ".NaN"])
+def test_non_finite_numbers_are_refused_with_their_line(value: str) -> None:
+    text = f"version: 1\nthresholds:\n  paper_max_divergence: {value}\n"
+    with pytest.raises(InputError) as info:
+        parse_policy(text, shown_as="p")
+    assert info.value.problem.line == 3
+    assert "finite" in info.value.problem.message
+    assert parse_policy(text.replace(value, "0.25"), shown_as="p")  # control: a number
+
+
+def test_validate_names_each_role_a_release_type_needs_and_nobody_can_fill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / POLICY_PATH).write_text("version: 1\nroles:\n  founder: {logins: [alice]}\n")
+    monkeypatch.chdir(tmp_path)
+    assert policy_main(["validate", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    messages = [f["message"] for f in found if f["rule"] == "POL002"]
+    assert [m.split()[0] for m in messages] == ["roles.audit", "roles.risk", "roles.model_audit"]
+    assert "strategy, model, config releases need it" in messages[1]
+    named = "roles: {founder: {logins: [alice]}, audit: {logins: [m]}, risk: {teams: [acme/risk]}}"
+    (tmp_path / POLICY_PATH).write_text(f"version: 1\n{named}\n")
+    assert policy_main(["validate"]) == 0  # control: every needed role names someone

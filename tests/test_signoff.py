@@ -992,3 +992,43 @@ def test_fixture_port_writes_are_upserts() -> None:
     assert not port.upsert_check_run("c", Sha(HEAD), "failure", out).created
     assert len(port.check_runs) == 1
     assert len(port.comments) == 1
+
+
+# -- the import closure of governed code --------------------------------------------------------
+
+
+def test_import_chains_follow_static_imports_transitively_and_show_the_shortest() -> None:
+    from releasekit.core.signoff.imports import governed_imports
+
+    sources = {
+        "models/regime.py": "from features.bars import atr\nimport features.util as u\n",
+        "features/__init__.py": "",
+        "features/bars.py": "from . import maths\n",
+        "features/maths.py": "def f():\n    import features.deep\n",
+        "features/deep.py": "import numpy\n",
+        "features/util.py": "",
+        "features/unused.py": "import os\n",
+        "models/_helpers.py": "x = 1\n",
+        "broken.py": "def (\n",
+    }
+    chains = governed_imports(sources, {"models/regime.py": "model"})
+    assert chains["features/bars.py"].describe() == (
+        "features/bars.py is imported by models/regime.py"
+    )
+    assert chains["features/deep.py"].chain == (
+        "models/regime.py",
+        "features/bars.py",
+        "features/maths.py",
+        "features/deep.py",
+    )
+    assert "features/unused.py" not in chains  # control: imported by nothing governed
+    assert "broken.py" not in chains
+    assert "models/regime.py" not in chains  # an entry is classified by its own path
+
+
+def test_a_sibling_import_of_a_script_resolves_in_its_directory() -> None:
+    from releasekit.core.signoff.imports import governed_imports
+
+    sources = {"models/m.py": "import shared\n", "models/shared.py": "", "shared.py": ""}
+    chains = governed_imports(sources, {"models/m.py": "model"})
+    assert set(chains) == {"models/shared.py", "shared.py"}
