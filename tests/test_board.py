@@ -206,6 +206,24 @@ def test_back_to_back_freeze_days_are_one_band(tmp_path: Path) -> None:
     assert [(f.start.day, f.end.day) for f in timeline.freezes] == [(20, 22), (27, 29)]
 
 
+def test_a_promotion_due_inside_a_freeze_is_shown_when_the_calendar_lets_it_go(
+    tmp_path: Path,
+) -> None:
+    data = fixture_data()
+    files = data["repositories"][0]["files"]
+    files[POLICY_PATH] += (
+        "calendar:\n  weekly:\n"
+        '    - {days: [tue], from: "09:00", to: "11:00", reason: risk committee}\n'
+    )
+    rollout = row(build(data, tmp_path), "ICT_QM").rollout
+    assert rollout is not None
+    # Due by the clock at 09:30 on Tuesday, inside the freeze: it may go at 11:00.
+    assert rollout.next_at == dt.datetime(2024, 1, 23, 11, 0, tzinfo=dt.UTC)
+    assert rollout.needs[0] == (
+        "the calendar holds it when it is due by the clock: risk committee (weekly tue 09:00-11:00)"
+    )
+
+
 def test_a_missing_event_list_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = fixture_data()
     files = data["repositories"][1]["files"]

@@ -24,11 +24,11 @@ from releasekit.adapters.files import write_atomic
 from releasekit.adapters.github.board import BoardSource
 from releasekit.core.audit.formats import parse_audit_log
 from releasekit.core.board.export import board_to_json
-from releasekit.core.board.facts import DeploymentRecord, RepoFacts
+from releasekit.core.board.facts import CalendarFacts, DeploymentRecord, RepoFacts
 from releasekit.core.board.model import Board, build_board
 from releasekit.core.board.page import render_page
 from releasekit.core.calendar.events import parse_events
-from releasekit.core.calendar.windows import CalendarEvent, Window, freeze_windows
+from releasekit.core.calendar.windows import CalendarEvent, freeze_windows, promotion_windows
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.rollout.controller import Event, state_from_events
 from releasekit.core.rollout.hotfix import DEBT_LABEL, is_hotfix_tag
@@ -139,7 +139,7 @@ def read_repository(source: BoardSource, now: dt.datetime) -> RepoFacts:
         postmortem_files=tuple(source.file_names(rules.postmortem_dir, branch)) if by_file else (),
         debt_issues=tuple(source.issue_records(DEBT_LABEL)),
         pulls=tuple(source.release_pulls()),
-        freezes=_freezes(source, policy, branch, deployments, now),
+        calendar=_calendar(source, policy, branch, deployments, now),
         requests=source.request_count,
     )
 
@@ -169,17 +169,17 @@ def _at_full_size(plan: RolloutPlan, events: list[Event], version: str) -> bool:
     return state.status in ("active", "paused") and state.stage == plan.final.id
 
 
-def _freezes(
+def _calendar(
     source: BoardSource,
     policy: Policy,
     branch: str,
     deployments: Sequence[DeploymentRecord],
     now: dt.datetime,
-) -> tuple[Window, ...]:
-    """The calendar's freeze windows from the oldest rollout shown to past its plan's end."""
+) -> CalendarFacts:
+    """The calendar's windows from the oldest rollout shown to past its plan's end."""
     cal = policy.calendar
-    if not cal.has_freezes:
-        return ()
+    if not cal.restricts_promotions:
+        return CalendarFacts()
     times = [e.at for d in deployments for e in d.events]
     start = min(times, default=now) - DAY
     end = now + dt.timedelta(days=policy.rollout.final.day + 2)
@@ -196,4 +196,8 @@ def _freezes(
     first = start.astimezone(cal.zone).date() - dt.timedelta(days=1)
     last = end.astimezone(cal.zone).date() + dt.timedelta(days=1)
     market = market_for(cal, first, last)
-    return tuple(freeze_windows(cal, market, events, start, end))
+    return CalendarFacts(
+        freezes=tuple(freeze_windows(cal, market, events, start, end)),
+        promotion=tuple(promotion_windows(cal, market, events, start, end)),
+        horizon=end,
+    )

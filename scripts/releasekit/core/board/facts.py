@@ -77,12 +77,24 @@ class PullRecord:
 
 
 @dataclass(frozen=True)
+class CalendarFacts:
+    """The release calendar over the rollouts shown (docs/calendar.md).
+
+    ``freezes`` are drawn on the timelines; ``promotion`` holds a promotion (every freeze,
+    closed days, the session times ``promote:`` excludes); both are known until ``horizon``.
+    """
+
+    freezes: tuple[Window, ...] = ()
+    promotion: tuple[Window, ...] = ()
+    horizon: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class RepoFacts:
     """Everything the board reads about one repository, at its default branch.
 
     ``policy_found`` is False when the branch has no policy file (the runbook's defaults
-    apply); ``audit_log`` is None when it has no audit log. ``freezes`` are the release
-    calendar's freeze windows over the rollouts shown (docs/calendar.md).
+    apply); ``audit_log`` is None when it has no audit log.
     """
 
     repository: str
@@ -97,5 +109,5 @@ class RepoFacts:
     postmortem_files: tuple[str, ...] = ()
     debt_issues: tuple[IssueRecord, ...] = ()
     pulls: tuple[PullRecord, ...] = ()
-    freezes: tuple[Window, ...] = ()
+    calendar: CalendarFacts = CalendarFacts()
     requests: int = 0

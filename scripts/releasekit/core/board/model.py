@@ -29,8 +29,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from releasekit.core.audit.formats import PASSING, AuditLog
-from releasekit.core.board.facts import IssueRecord, Link, PullRecord, ReleaseRecord, RepoFacts
-from releasekit.core.calendar.windows import Window
+from releasekit.core.board.facts import (
+    CalendarFacts,
+    IssueRecord,
+    Link,
+    PullRecord,
+    ReleaseRecord,
+    RepoFacts,
+)
+from releasekit.core.calendar.windows import Window, covering, next_allowed
 from releasekit.core.report import Finding, finding
 from releasekit.core.rollout.controller import (
     DEADLINE_OPEN,
@@ -367,6 +374,9 @@ def _rollout_view(
         decision = decide(plan, state, None, now)
         next_stage, next_at, deadline = decision.next_stage, decision.due_at, decision.deadline
         needs = _needs(plan, state, next_stage, deadline)
+        if next_at is not None:
+            next_at, held = _calendar_hold(facts.calendar, next_at)
+            needs = (*held, *needs)
     last = state.events[-1] if state.events else None
     return Rollout(
         version=state.version,
@@ -375,7 +385,7 @@ def _rollout_view(
         stage=state.stage,
         environment=stage.environment if stage else None,
         percent=_percent(state.size),
-        timeline=_timeline(plan, state, now, facts.freezes),
+        timeline=_timeline(plan, state, now, facts.calendar.freezes),
         next_stage=None if next_stage is None or state.status == "rolled-back" else next_stage.id,
         next_at=None if state.status in ("rolled-back", "rolling-back") else next_at,
         needs=needs,
@@ -388,6 +398,23 @@ def _rollout_view(
         release_url=release.url if release else None,
         evidence=tuple(a for a in release.assets if a.title in EVIDENCE_ASSETS) if release else (),
     )
+
+
+def _calendar_hold(
+    calendar: CalendarFacts, due: dt.datetime
+) -> tuple[dt.datetime | None, tuple[str, ...]]:
+    """When a promotion due at ``due`` may go by the calendar, and what holds it until then.
+
+    None: no allowed instant within what the calendar knows (the controller holds it too).
+    """
+    if calendar.horizon is None:
+        return due, ()
+    held = covering(calendar.promotion, due)
+    if not held:
+        return due, ()
+    allowed = next_allowed(calendar.promotion, due, calendar.horizon)
+    names = "; ".join(dict.fromkeys(w.name for w in held))
+    return allowed, (f"the calendar holds it when it is due by the clock: {names}",)
 
 
 def _percent(size: float) -> str:
