@@ -121,13 +121,7 @@ def inside_repo(root: Path, relative: str, *, what: str) -> Path:
             hint="use a path relative to the repository root, without '..'",
         )
     base = root.resolve()
-    candidate = (base / rel).resolve()
-    if candidate != base and base not in candidate.parents:
-        raise InputError(
-            f"{what} path {relative!r} resolves outside the repository (through a symlink)",
-            file=relative,
-            hint="replace the symlink with a regular file inside the repository",
-        )
+    refuse_outside(base / rel, root=base, what=what, shown_as=relative)
     return base / rel
 
 
