@@ -399,3 +399,16 @@ def test_a_kept_policy_is_not_warned_about_for_roles_it_may_fill(
     assert code == 0
     assert out["data"]["kept"] == [".github/release-policy.yml"]
     assert not [f for f in out["findings"] if "names nobody" in f["message"]]
+
+
+def test_policy_validate_refuses_the_roles_init_left_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert init(["--repo", str(tmp_path), "--founder", "f-ounder"]) == 0
+    capsys.readouterr()
+    assert policy(["validate", "--repo", str(tmp_path), "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["rule"] for f in found} == {"POL002"}
+    named = " ".join(f["message"] for f in found)
+    assert all(f"roles.{role} " in named for role in ("audit", "model_audit", "risk"))
+    assert "roles.founder " not in named
