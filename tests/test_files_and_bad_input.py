@@ -282,3 +282,17 @@ def test_a_strategies_directory_symlinked_outside_is_exit_2(
     (repo / "strategies").symlink_to(outside)
     assert releasekit_main(["verify-audit", "--repo", str(repo)]) == 2
     assert "strategies" in capsys.readouterr().out
+
+
+def test_a_strategy_folder_linked_outside_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
+    repo = tmp_path / "desk"
+    shutil.copytree(desk, repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "stolen.pine").write_text("// not part of the repository\n")
+    (repo / "strategies" / "more").symlink_to(outside)
+    assert releasekit_main(["verify-audit", "--repo", str(repo)]) == 2
+    assert "strategies/more" in capsys.readouterr().out
