@@ -70,7 +70,7 @@ def refuse_outside(path: Path, *, root: Path | None, what: str, shown_as: str) -
         inside = False
     if not inside:
         raise InputError(
-            f"{what} is a symlink (or under one) that leads outside the repository",
+            f"{what} leads outside the repository through a symlink",
             file=shown_as,
             hint="replace the symlink with the file itself; releasekit reads only files"
             " inside the repository",
