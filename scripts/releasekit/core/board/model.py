@@ -10,11 +10,12 @@ How a row is put together (docs/board.md says the same for readers):
   its size is that stage's size. **The rollout** shown is the newest release that ships the
   unit: the one live, or a newer one still on its way.
 * **Next decision** is the controller's own arithmetic (``controller.decide`` without
-  metrics): when the next stage is due and the entry conditions it will be judged on.
+  metrics): when the next stage is due and the entry conditions it will be judged on; moved
+  to the first instant the release calendar allows when a window holds it then.
 * **Audit** is the newest passing audit of the version the rollout ships; it expires
   ``thresholds.audit_max_age_days`` after its date (the runbook's "Within 30 days").
-* **Hotfix debt** is ``core.rollout.hotfix`` over the hotfix releases, post-mortem issues and
-  post-mortem file names, with the policy's deadlines.
+* **Hotfix debt** is ``debt.hotfix_debt``: ``core.rollout.hotfix`` over the hotfix releases,
+  post-mortem issues and post-mortem file names, with the policy's deadlines.
 
 Times stay aware datetimes here; the renderers show them in the board's time zone.
 """
@@ -29,6 +30,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from releasekit.core.audit.formats import PASSING, AuditLog
+from releasekit.core.board.debt import HotfixDebt, hotfix_debt
 from releasekit.core.board.facts import (
     CalendarFacts,
     IssueRecord,
@@ -48,10 +50,6 @@ from releasekit.core.rollout.controller import (
     state_from_events,
 )
 from releasekit.core.rollout.hotfix import (
-    Postmortem,
-    Tag,
-    hotfix_statuses,
-    is_hotfix_tag,
     names_version,
 )
 from releasekit.core.rollout.plan import DAY_HOURS, RolloutPlan, Stage
@@ -174,17 +172,6 @@ class PullView:
 
 
 @dataclass(frozen=True)
-class HotfixDebt:
-    """One thing a hotfix still owes (a post-mortem or a proper release) and its deadline."""
-
-    tag: str
-    owes: str
-    due: dt.datetime
-    overdue: bool
-    hours: float
-
-
-@dataclass(frozen=True)
 class UnitRow:
     """One strategy or model: what is live, its rollout, audit, pull requests, incidents."""
 
@@ -295,7 +282,7 @@ def _repo_board(facts: RepoFacts, now: dt.datetime) -> tuple[RepoBoard, list[Fin
     for name in names:
         shipped = _shipped_versions(log, name) if log is not None else {}
         rows.append(_row(name, names, shipped, rollouts, log, policy, today, facts))
-    debt = _hotfix_debt(facts, policy, now)
+    debt = hotfix_debt(facts, policy, now)
     debt_issues = tuple(
         Link(f"#{i.number} {i.title}", i.url) for i in facts.debt_issues if i.state == "open"
     )
@@ -655,46 +642,3 @@ def _touches(pull: PullRecord, name: str, policy: Policy) -> bool:
         if path.startswith(roots) and stem.casefold() == name.casefold():
             return True
     return False
-
-
-def _hotfix_debt(facts: RepoFacts, policy: Policy, now: dt.datetime) -> tuple[HotfixDebt, ...]:
-    rules = policy.rollout.hotfix
-    tags = [
-        Tag(r.tag, r.created_at)
-        for r in facts.releases
-        if r.created_at is not None and not r.draft and r.tag.startswith("v")
-    ]
-    hotfixes = [t.name for t in tags if is_hotfix_tag(t.name)]
-    # What the board reads is there now (an issue, a file on the default branch): it counts,
-    # dated when known, else as of now (the board shows what is owed, not how late it came).
-    postmortems: list[Postmortem] = []
-    if rules.postmortem in ("issue", "either"):
-        postmortems += [
-            Postmortem(tag, f"#{i.number}", i.created_at or now)
-            for i in facts.postmortem_issues
-            for tag in hotfixes
-            if names_version(i.title, tag) or names_version(i.body, tag)
-        ]
-    if rules.postmortem in ("file", "either"):
-        postmortems += [
-            Postmortem(tag, path, now)
-            for path in facts.postmortem_files
-            for tag in hotfixes
-            if names_version(posixpath.basename(path), tag)
-        ]
-    out = []
-    for s in hotfix_statuses(
-        tags,
-        postmortems,
-        postmortem_hours=rules.postmortem_hours,
-        release_hours=rules.release_hours,
-    ):
-        owed: list[tuple[str, dt.datetime]] = []
-        if s.postmortem is None:
-            owed.append(("post-mortem", s.postmortem_due))
-        if s.release is None:
-            owed.append(("proper release", s.release_due))
-        for owes, due in owed:
-            late = (now - due).total_seconds() / 3600
-            out.append(HotfixDebt(s.tag.name, owes, due, late > 0, abs(late)))
-    return tuple(sorted(out, key=lambda d: d.due))

@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from releasekit.core.board.debt import HotfixDebt
 from releasekit.core.board.facts import Link
 from releasekit.core.board.model import (
     Board,
-    HotfixDebt,
     PullView,
     RepoBoard,
     Rollout,
