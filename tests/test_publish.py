@@ -334,14 +334,21 @@ def test_an_unknown_head_sha_is_a_failure_to_post_not_a_pass() -> None:
     assert "no head commit SHA" in result.failures[0]
 
 
-def test_a_bug_in_the_port_is_a_failure_to_post_with_its_traceback() -> None:
+def test_a_bug_in_the_port_is_a_failure_to_post_named_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     port = MemoryPort(fail_check=ZeroDivisionError("boom"))
     log = io.StringIO()
     result = publish(
         PASS, port, runtime=quiet(), head_sha=SHA, pr_number=None, check_name=CHECK, log=log
     )
     assert result.exit_code == 3
-    assert "ZeroDivisionError" in log.getvalue()
+    assert "internal error: ZeroDivisionError: boom" in log.getvalue()
+    assert "Traceback" not in log.getvalue()
+    monkeypatch.setenv("RELEASEKIT_DEBUG", "1")
+    log = io.StringIO()
+    publish(PASS, port, runtime=quiet(), head_sha=SHA, pr_number=None, check_name=CHECK, log=log)
+    assert "Traceback (most recent call last)" in log.getvalue()
 
 
 # -- annotations and sizes ------------------------------------------------------------------------

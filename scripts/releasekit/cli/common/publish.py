@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import COMMENT_MARKER, GitHubPort
-from releasekit.cli.common import run_gate
+from releasekit.cli.common import report_crash, run_gate
 from releasekit.core.github_facts import (
     Annotation,
     AnnotationLevel,
@@ -217,8 +216,8 @@ def publish(
             hint = f" Fix: {exc.problem.hint}" if exc.problem.hint else ""
             failures.append(f"{what}: {str(exc).rstrip('.')}.{hint}")
         except Exception as exc:  # a bug must not hide the verdict or pass for a post
-            traceback.print_exc(file=stream)
-            failures.append(f"{what}: internal error {type(exc).__name__} (see the log)")
+            problem = report_crash(exc, stream)  # the traceback only with RELEASEKIT_DEBUG=1
+            failures.append(f"{what}: {problem.message}")
 
     if head_sha is None or not _SHA.match(head_sha):
         failures.append(
