@@ -341,3 +341,17 @@ def test_every_rendering_of_any_report_is_safe_to_print(field: str, fmt: str) ->
 )
 def test_markdown_code_spans_and_mentions(text: str, expected: str) -> None:
     assert md_escape(text) == expected
+
+
+@given(field=st.one_of(st.text(), hostile))
+def test_json_passes_the_boundary_unchanged_and_decodes_to_the_same_values(field: str) -> None:
+    # The boundary must never turn a JSON report into invalid JSON: render_json's text is
+    # already safe, so the stream writes it byte for byte.
+    report = Report("t", field, (finding("X001", "error", field, file=field, line=1),))
+    text = render_json(report)
+    raw = io.StringIO()
+    CommandSafeStream(raw).write(text)
+    assert raw.getvalue() == text
+    decoded = json.loads(raw.getvalue())
+    assert decoded["subject"] == field
+    assert decoded["findings"][0]["file"] == field

@@ -23,6 +23,7 @@ from typing import TextIO, cast
 from actions_toolkit.command import Command
 from actions_toolkit.file_command import issue_file_command, prepare_key_value_message
 
+from releasekit.core.render import IGNORABLE_CLASS as _IGNORABLE
 from releasekit.core.render import visible
 from releasekit.core.report import Finding, Report
 from releasekit.errors import InfraError
@@ -32,11 +33,6 @@ from releasekit.errors import InfraError
 # legacy "##[" anywhere (TryParse). Its comparisons are culture-sensitive, which may skip
 # default-ignorable code points (a zero-width space between the two colons), so those count
 # as invisible here: they never separate a line's start from its first ":".
-_IGNORABLE = (
-    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
-)
 _IGNORABLE_RE = re.compile(f"[{_IGNORABLE}]")
 # A ":" that is the first visible character of a line (Python's \s covers every character
 # .NET's TrimStart removes). Each gets a "\" before it, which is then the first character.

@@ -42,6 +42,14 @@ _UNSAFE_CLASS = (
     "\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 )
 _UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+# Default-ignorable code points (zero-width space, soft hyphen, ...): printed as they are, but
+# a culture-sensitive comparison may skip them, so the Actions runner may not see them
+# between the two colons of "::" or the characters of "##[" (adapters/actions.py).
+IGNORABLE_CLASS = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
 _UNSAFE_OR_NEWLINE = re.compile(f"[\n{_UNSAFE_CLASS}]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
@@ -146,7 +154,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
 
 # In JSON text: what ``visible`` shows, plus the legacy workflow-command prefix ``##[`` (the
 # Actions runner acts on it anywhere in a line). Escaped as \\uXXXX, the JSON value is unchanged.
-_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]|(?<=##)\\[")
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}{IGNORABLE_CLASS}]|(?<=##)\\[")
 
 
 def render_json(report: Report) -> str:
@@ -157,7 +165,15 @@ def render_json(report: Report) -> str:
     exactly the report's, while the text itself is safe to print in an Actions log.
     """
     text = json.dumps(report_to_json(report), indent=2, ensure_ascii=False, default=str)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return _JSON_UNSAFE.sub(_json_escape, text) + "\n"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # JSON spells a character beyond the BMP as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 # Backslash first, so that the backslashes the other escapes add are not doubled. A chain of
