@@ -108,7 +108,9 @@ SITES = (
     "policy-key",
     "audit-id",
     "audit-heading",
+    "fixture-values",
 )
+FIXTURE = ".releasekit/signoff-fixture.json"
 
 
 def _file_name(text: str) -> str | None:
@@ -145,6 +147,16 @@ def plant(repo: Path, text: str, sites: set[str]) -> None:
         log.write_text(
             log.read_text().replace("AUD-2024-01-15-001", text, 1), errors="surrogateescape"
         )
+    if "fixture-values" in sites:
+        # What GitHub would answer for the pull request: its title, branch, logins, files.
+        fixture = repo / FIXTURE
+        data = json.loads(fixture.read_text())
+        data["pull_request"]["title"] = text
+        data["pull_request"]["head_ref"] = text
+        data["pull_request"]["author"] = text
+        data["reviews"][1]["user"] = text
+        data["changed_files"][0]["path"] = text
+        fixture.write_text(json.dumps(data))
     if "audit-heading" in sites:
         report = repo / "docs" / "audits" / "ict_qm_audit.md"
         report.write_text(report.read_text() + f"\n## {text}\n", errors="surrogateescape")
@@ -159,6 +171,7 @@ def commands(repo: Path, text: str, fmt: str) -> list[list[str]]:
         ["release-check", r, f],
         ["policy", "show", r, f],
         ["policy", "validate", r, f],
+        ["signoff-gate", r, f, f"--fixture={repo / FIXTURE}", "--explain"],
         ["bump-version", r, f, "--dry-run", "--part=patch", "--allow-empty", f"--summary={text}"],
     ]
 
