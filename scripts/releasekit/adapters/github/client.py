@@ -13,11 +13,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal, Self
-
-import github
-import requests
-from github import GithubException
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from releasekit.adapters.github.interface import METADATA_READ, AccessDeniedError
 from releasekit.adapters.github.payload import (
@@ -30,6 +26,10 @@ from releasekit.adapters.github.payload import (
 )
 from releasekit.adapters.github.retry import Failure, RetryPolicy, classify
 from releasekit.errors import InfraError, InputError, ReleasekitError
+
+if TYPE_CHECKING:
+    import github
+    from github import GithubException
 
 PER_PAGE = 100  # GitHub's maximum; the default 30 triples the requests for a 100-review PR
 # A listing longer than this is refused, never silently cut (a cut list is a fail-open list).
@@ -206,6 +206,11 @@ class RestClient:
         tolerate: tuple[int, ...] = (),
     ) -> tuple[Mapping[str, Any], Any] | Absent:
         """GET with retries by the policy; headers and JSON, or ``Absent``."""
+        # Imported where a request is sent: offline commands import this module's port classes
+        # without paying for PyGithub and requests (docs/benchmarks.md).
+        import requests
+        from github import GithubException
+
         retry = 0
         while True:
             try:
@@ -283,6 +288,9 @@ class RestClient:
 
     def _write(self, verb: str, url: str, body: Mapping[str, Any], op: Op) -> dict[str, Any]:
         """One write, never retried here: ``WriteRetryableError`` tells the upsert to re-read."""
+        import requests
+        from github import GithubException
+
         try:
             data = self._send(verb, url, None, body)[1]
         except GithubException as exc:

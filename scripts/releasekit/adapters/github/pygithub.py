@@ -49,9 +49,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
-import github
 from actions_toolkit.command import Command
-from github import Auth
 
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
@@ -147,6 +145,10 @@ def connect(
             runtime.out.write(str(Command("warning", {"title": "releasekit"}, text)) + "\n")
         else:
             stream.write(f"releasekit: warning: {text}\n")
+
+    # Imported on connecting: offline commands import the port classes only (docs/benchmarks.md).
+    import github
+    from github import Auth
 
     client = github.Github(
         auth=Auth.Token(token),
