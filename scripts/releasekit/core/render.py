@@ -152,17 +152,19 @@ def report_to_json(report: Report) -> dict[str, Any]:
     }
 
 
-# In JSON text: what ``visible`` shows, plus the legacy workflow-command prefix ``##[`` (the
-# Actions runner acts on it anywhere in a line). Escaped as \\uXXXX, the JSON value is unchanged.
+# In JSON text: what ``visible`` shows, the ignorable characters, and the "[" of the legacy
+# workflow-command prefix "##[" (the runner acts on it anywhere in a line). Escaped as
+# \\uXXXX, the JSON value is unchanged.
 _JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}{IGNORABLE_CLASS}]|(?<=##)\\[")
 
 
 def render_json(report: Report) -> str:
     """``report_to_json`` as indented text with a trailing newline.
 
-    Non-ASCII text stays readable, but control characters, bidi controls, lone surrogates
-    and the ``[`` of ``##[`` are written as ``\\uXXXX`` escapes: the decoded values are
-    exactly the report's, while the text itself is safe to print in an Actions log.
+    Non-ASCII text stays readable, but control characters, bidi controls, default-ignorable
+    characters, lone surrogates and the ``[`` of ``##[`` are written as ``\\uXXXX`` escapes:
+    the decoded values are exactly the report's, while the text itself is safe to print in
+    an Actions log (the output boundary passes it unchanged).
     """
     text = json.dumps(report_to_json(report), indent=2, ensure_ascii=False, default=str)
     return _JSON_UNSAFE.sub(_json_escape, text) + "\n"
