@@ -154,7 +154,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
 
 # In JSON text: what ``visible`` shows, the ignorable characters, and the "[" of the legacy
 # workflow-command prefix "##[" (the runner acts on it anywhere in a line). Escaped as
-# \\uXXXX, the JSON value is unchanged.
+# \uXXXX, the JSON value is unchanged.
 _JSON_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}{IGNORABLE_CLASS}]|(?<=##)\\[")
 
 
