@@ -422,6 +422,7 @@ def test_every_input_becomes_one_option_and_the_token_stays_in_the_environment(
             "version": "1.2.3",
             "strategy": "ICT QM",
             "changed-since": "origin/main",
+            "base": "-base-sha",
             "policy-ref": "-base",
             "bias-junit": "junit bias.xml",
             "require-unreleased": "true",
@@ -447,6 +448,7 @@ def test_every_input_becomes_one_option_and_the_token_stays_in_the_environment(
         "--version=1.2.3",
         "--strategy=ICT QM",
         "--changed-since=origin/main",
+        "--base=-base-sha",
         "--policy-ref=-base",
         "--bias-junit=junit bias.xml",
         "--pr=42",
@@ -457,6 +459,72 @@ def test_every_input_becomes_one_option_and_the_token_stays_in_the_environment(
     ]
     assert recorded["token"] == "ghs_secret_value"
     assert all("ghs_secret_value" not in a for a in argv)
+
+
+def commit_all(repo: Path, message: str) -> str:
+    """Commit everything in ``repo`` (made a git repository if it is not one); the new SHA."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    if not (repo / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", message], check=True, env=env)
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], check=True, env=env, capture_output=True
+    )
+    return head.stdout.decode().strip()
+
+
+def make_release_pr(repo: Path) -> None:
+    """What bump-version leaves in a release PR: 1.2.4 and its section, [Unreleased] empty."""
+    version = repo / "version.yaml"
+    version.write_text(
+        version.read_text(encoding="utf-8").replace(
+            "version: 1.2.3\nrelease_date: 2024-01-15\nchangelog:\n",
+            'version: 1.2.4\nrelease_date: 2024-02-01\nchangelog:\n- "1.2.4: Fixed order sizing"\n',
+        ),
+        encoding="utf-8",
+    )
+    changelog = repo / "CHANGELOG.md"
+    changelog.write_text(
+        changelog.read_text(encoding="utf-8").replace(
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n## [1.2.4] - 2024-02-01\n\n### Fixed\n- Fixed order sizing.\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize(
+    ("release_pr", "code", "rule"),
+    [
+        pytest.param(True, 0, "REL008", id="release-pr-may-empty-unreleased"),
+        pytest.param(False, 1, "REL004", id="change-pr-needs-its-entry"),
+    ],
+)
+def test_pr_gate_changelog_step_tells_a_release_pr_by_its_version(
+    repo: Path, runner_temp: Path, release_pr: bool, code: int, rule: str
+) -> None:
+    # pr-gate's changelog step: require-unreleased and base, the PR's base commit, whatever
+    # the branch is called. The example's [Unreleased] is empty in both pull requests.
+    assert "## [Unreleased]\n\n## [1.2.3]" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    base = commit_all(repo, "base")
+    if release_pr:
+        make_release_pr(repo)
+    else:
+        (repo / "NOTES.txt").write_text("a change that forgot its changelog entry\n")
+    commit_all(repo, "the pull request")
+    prepare_venv(runner_temp)
+    run = run_action(
+        {"command": "check-changelog", "require-unreleased": "true", "base": base},
+        workspace=repo,
+        runner_temp=runner_temp,
+    )
+    assert run.returncode == code, run.stdout + run.steps[-1].stderr
+    assert rule in run.summary
+    report = json.loads(Path(run.outputs["report-path"]).read_text(encoding="utf-8"))
+    assert report["data"]["release_pr"] is release_pr
 
 
 def test_default_token_is_the_jobs_github_token(repo: Path, runner_temp: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 from releasekit.core.signoff.policy import POLICY_PATH
 from support.desk import POLICY_ON_MAIN, REPO, SIGNED, STRATEGY_FILES, add_desk
 from support.github_api import FakeGitHub, PullFile
-from test_signoff_github import checkout, git, run, seed
+from test_signoff_github import WITH_UNRELEASED_ENTRY, checkout, git, run, seed
 
 MODEL_SIGNED = (
     ("bob-dev", "APPROVED"),
@@ -148,7 +148,7 @@ def test_a_strategy_change_past_githubs_3000_file_listing_holds(
 def test_the_same_change_read_from_git_is_a_strategy_release_and_approved(
     api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workspace, base = checkout(tmp_path / "ws" / "desk")
+    workspace, base = checkout(tmp_path / "ws" / "desk", WITH_UNRELEASED_ENTRY)
     for note in NOTES:
         (workspace / note).parent.mkdir(exist_ok=True)
         (workspace / note).write_text("a note\n")
@@ -261,7 +261,7 @@ def test_a_change_to_code_a_model_imports_is_a_model_release(
     api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bars = "features/bars.py"
-    workspace, head = checkout(tmp_path / "ws" / "desk")
+    workspace, head = checkout(tmp_path / "ws" / "desk", WITH_UNRELEASED_ENTRY)
     number = seed(api, head, labels=(), files=(PullFile(bars),), reviews=(SIGNED[0],))
     code, report = decided(api, workspace, number, tmp_path, monkeypatch)
     assert code == 1
@@ -279,11 +279,27 @@ def test_a_change_to_code_no_governed_file_imports_stays_a_bug_fix(
     api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tool = "features/plot.py"
-    workspace, head = checkout(tmp_path / "ws" / "desk", {tool: "import math\n\nprint(math.pi)\n"})
+    edit = {**WITH_UNRELEASED_ENTRY, tool: "import math\n\nprint(math.pi)\n"}
+    workspace, head = checkout(tmp_path / "ws" / "desk", edit)
     number = seed(api, head, labels=(), files=(tool,), reviews=(SIGNED[0],))
     code, report = decided(api, workspace, number, tmp_path, monkeypatch)
     assert (code, report["data"]["release_type"]) == (0, "bugfix")
     assert "SGN020" not in rules(report, "notice")
+
+
+def test_a_release_branch_name_never_waives_the_unreleased_entry(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # seed's head branch is release/v1.2.3, but the PR leaves version.yaml alone: a change PR.
+    tool = "features/plot.py"
+    workspace, head = checkout(tmp_path / "ws" / "desk", {tool: "print(1)\n"})
+    number = seed(api, head, labels=(), files=(tool,), reviews=(SIGNED[0],))
+    code, report = decided(api, workspace, number, tmp_path, monkeypatch)
+    assert (code, rules(report)) == (1, ["REL004"])
+    # Control: the same PR that also changes version.yaml is a release PR, [Unreleased] moved.
+    number = seed(api, head, labels=(), files=(tool, "version.yaml"), reviews=(SIGNED[0],))
+    code, report = decided(api, workspace, number, tmp_path, monkeypatch)
+    assert "REL004" not in rules(report)
 
 
 # -- logins -------------------------------------------------------------------------------------

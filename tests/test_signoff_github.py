@@ -38,6 +38,14 @@ from support.github_api import FakeGitHub, PullFile, load_event
 
 BASE_POLICY: str = POLICY_ON_MAIN
 
+# A change PR (one that leaves version.yaml alone) says what it changes in [Unreleased],
+# whatever its branch is called: the example's CHANGELOG.md with that entry.
+WITH_UNRELEASED_ENTRY = {
+    "CHANGELOG.md": (EXAMPLE / "CHANGELOG.md")
+    .read_text(encoding="utf-8")
+    .replace("## [Unreleased]\n", "## [Unreleased]\n\n### Changed\n- Paper trading notes.\n", 1)
+}
+
 TOKEN = "ghs_signoffGATEtestTOKEN000000000000000"
 CHECK = "releasekit/signoff"
 
@@ -246,7 +254,7 @@ def test_full_history_checkout_reads_the_files_from_git_in_eight_requests(
     api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pr-gate's signoff job checks out with fetch-depth: 0, so git has the base and the head.
-    workspace, base = checkout(tmp_path / "ws" / "desk")
+    workspace, base = checkout(tmp_path / "ws" / "desk", WITH_UNRELEASED_ENTRY)
     paper = workspace / "docs" / "paper" / "ict_qm_paper.md"
     paper.write_text(paper.read_text() + "\n")
     git(workspace, "commit", "-q", "-am", "paper trading notes")

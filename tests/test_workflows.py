@@ -488,6 +488,20 @@ def test_pr_gate_runs_in_the_merge_queue() -> None:
     assert "github.event_name != 'merge_group'" in changelog["with"]["require-unreleased"]
 
 
+def test_pr_gate_tells_a_release_pr_by_its_version_never_by_its_branch() -> None:
+    job = jobs(load(WORKFLOW_DIR / "pr-gate.yml"))["changelog"]
+    step = job["steps"][-1]
+    assert step["with"]["command"] == "check-changelog"
+    # Every pull request needs its [Unreleased] entry; only the content (version.yaml's
+    # version changed from the base commit's, REL008) waives it, so no branch name appears.
+    assert step["with"]["require-unreleased"] == "${{ github.event_name != 'merge_group' }}"
+    assert step["with"]["base"] == "${{ github.event.pull_request.base.sha }}"
+    assert "head.ref" not in json.dumps(job)
+    # version.yaml is read at the base commit with git, so the checkout has its history.
+    assert job["steps"][0]["with"]["fetch-depth"] == 0
+    assert "base" in load(ACTION)["inputs"]
+
+
 @needs_jq
 @pytest.mark.parametrize(
     ("head_ref", "code", "number"),

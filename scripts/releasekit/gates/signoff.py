@@ -24,7 +24,6 @@ from releasekit.errors import InputError
 from releasekit.gates.audit_evidence import AuditEvidenceRequest, audit_evidence
 from releasekit.gates.check_changelog import ChangelogRequest, check_changelog
 from releasekit.gates.signoff_decision import (
-    RELEASE_BRANCH_PREFIXES,
     PolicyRead,
     PullFacts,
     classify_pull,
@@ -34,7 +33,7 @@ from releasekit.gates.signoff_decision import (
     read_pull,
 )
 from releasekit.workspace.git_tree import checked_out
-from releasekit.workspace.release_files import shown
+from releasekit.workspace.release_files import VERSION_NAME, shown
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,9 @@ def gather_evidence(
         else workspace_findings(request.repo, pr.head_sha)
     )
     release_pr = is_release_pr(pull, cls)
-    require = request.require_unreleased or not pr.head_ref.startswith(RELEASE_BRANCH_PREFIXES)
+    # A PR that changes version.yaml has moved [Unreleased] into its release section (the
+    # pr-gate's changelog job compares the versions, REL008); a branch name never waives it.
+    require = request.require_unreleased or VERSION_NAME not in touched_paths(pull.files)
     changelog = check_changelog(
         ChangelogRequest(repo=request.repo, as_of=request.as_of, require_unreleased=require)
     )

@@ -50,8 +50,8 @@ FULL_SHA_LENGTH = 40
 # GitHub's own account for commits made in the web UI and for merges: not a person.
 GITHUB_COMMITTER = "web-flow"
 GITHUB_FILES_SOURCE = "GitHub's list of the pull request's files"
-# A release PR (release/*) has moved its [Unreleased] entries into the release section; a
-# hotfix PR too — the pr-gate workflow's changelog job makes the same exception.
+# Branches that make a pull request a release PR: a name may only add checks (the release's
+# full evidence), never remove one (the [Unreleased] entry is waived by content, version.yaml).
 RELEASE_BRANCH_PREFIXES = ("release/", "hotfix/")
 
 
