@@ -117,6 +117,8 @@ def gather_evidence(
             changed=frozenset(touched_paths(pull.files)),
             release_date=request.release_date,
             bias_junit=request.bias_junit,
+            # A change PR's missing audit evidence is what its release will need (AUD022).
+            release_pr=release_pr,
         ),
         read.policy,
     )

@@ -1,0 +1,710 @@
+"""The end-to-end drill: a desk walks the runbook from ``releasekit init`` to a hotfix.
+
+Each step runs a job of our reusable workflows (``.github/workflows/*.yml``) the way the
+runner does, so the workflow YAML and the CLI cannot drift apart: a ``run:`` step's script is
+run with ``bash -eo pipefail`` and its ``env:`` evaluated; a ``uses: ./.releasekit/`` step runs
+action.yml's own validate and run scripts with the step's ``with:`` inputs; ``${{ }}``
+expressions are evaluated from the workflow's inputs, the event payload, earlier steps'
+outputs and the ``needs`` the drill passes (an expression this harness does not model fails
+the test). What the runner provides without a command of ours is stood in for, and only that:
+
+- ``actions/checkout``: the drill's clone is the checkout (it checks out the commit the step
+  names); ``actions/setup-python`` and the ``pip install`` of the project's tools: this
+  interpreter, which has them; ``actions/upload-artifact``: skipped (nothing reads it back).
+- ``gh`` (pull requests and releases): a small stand-in on ``PATH`` that makes the same REST
+  calls to the loopback GitHub; release assets, which the loopback server cannot store, are
+  kept in a directory beside it.
+- ``git push``: to a bare ``origin`` on disk; every push is mirrored into the loopback
+  GitHub's refs and contents, as GitHub would show it.
+
+The repository is made by ``releasekit init`` in a temporary directory; the only hand edits are
+the ones docs/walkthrough.md tells a user to make (the strategy, its audit report, paper
+reconciliation, audit-log row and changelog lines). Every step asserts its exit code and what
+it wrote to GitHub (the loopback server's state and recorded requests).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from support.github_api import FakeGitHub
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+REPO = "acme/desk"
+TOKEN = "ghs_drillTOKEN0000000000000000000000000"
+# The desk's people: who fills which role (init's --founder/--auditor/--risk) and who codes.
+FOUNDER, AUDITOR, RISK, DEV, QUANT = "alice-founder", "m-okafor", "r-chen", "bob-dev", "dana-quant"
+PEOPLE = {FOUNDER: "admin", AUDITOR: "read", RISK: "read", DEV: "write", QUANT: "write"}
+SIGN_OFF = (DEV, AUDITOR, RISK, FOUNDER)
+
+# --- ${{ }} expressions ------------------------------------------------------------------------
+
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.DOTALL)
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>\|\||&&|==|!=|!|\(|\)|,)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*))"
+)
+Value = str | bool | None
+
+
+def _truthy(value: Value) -> bool:
+    return value not in (None, "", False)
+
+
+def _text(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+class Expression:
+    """A recursive-descent evaluator for the subset of Actions expressions our YAML uses."""
+
+    def __init__(self, text: str, context: Mapping[str, Value]) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        pos = 0
+        while pos < len(text.rstrip()):
+            match = _TOKEN.match(text, pos)
+            assert match is not None and match.end() > pos, f"cannot read {text!r} at {pos}"
+            kind = match.lastgroup
+            assert kind is not None
+            self.tokens.append((kind, match.group(kind)))
+            pos = match.end()
+        self.pos = 0
+        self.context = context
+
+    def value(self) -> Value:
+        result = self._or()
+        assert self.pos == len(self.tokens), f"trailing tokens in {self.tokens}"
+        return result
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> tuple[str, str]:
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def _or(self) -> Value:
+        left = self._and()
+        while self._peek() == "||":
+            self._take()
+            right = self._and()
+            left = left if _truthy(left) else right
+        return left
+
+    def _and(self) -> Value:
+        left = self._eq()
+        while self._peek() == "&&":
+            self._take()
+            right = self._eq()
+            left = right if _truthy(left) else left
+        return left
+
+    def _eq(self) -> Value:
+        left = self._unary()
+        if self._peek() in ("==", "!="):
+            op = self._take()[1]
+            right = self._unary()
+            same = _text(left).lower() == _text(right).lower()
+            return same if op == "==" else not same
+        return left
+
+    def _unary(self) -> Value:
+        if self._peek() == "!":
+            self._take()
+            return not _truthy(self._unary())
+        return self._primary()
+
+    def _primary(self) -> Value:
+        kind, text = self._take()
+        if kind == "str":
+            return text[1:-1].replace("''", "'")
+        if text == "(":
+            inner = self._or()
+            assert self._take()[1] == ")"
+            return inner
+        assert kind == "name", f"unexpected {text!r}"
+        if self._peek() == "(":
+            self._take()
+            args: list[Value] = []
+            while self._peek() != ")":
+                args.append(self._or())
+                if self._peek() == ",":
+                    self._take()
+            self._take()
+            return self._call(text, args)
+        if text in ("true", "false"):
+            return text == "true"
+        parts = text.split(".")
+        if text not in self.context and parts[0] == "steps" and len(parts) == 4:
+            # A step that was skipped, or did not set that output: empty, as in Actions.
+            if parts[1] in _text(self.context.get("steps", "")).split(","):
+                return ""
+        if text not in self.context:
+            pytest.fail(f"the workflow uses an expression the drill does not model: {text}")
+        return self.context[text]
+
+    @staticmethod
+    def _call(name: str, args: list[Value]) -> Value:
+        if name == "startsWith":
+            return _text(args[0]).lower().startswith(_text(args[1]).lower())
+        if name == "format":
+            out = _text(args[0])
+            for i, arg in enumerate(args[1:]):
+                out = out.replace(f"{{{i}}}", _text(arg))
+            return out
+        if name == "always":
+            return True
+        if name == "cancelled":
+            return False
+        pytest.fail(f"the workflow calls a function the drill does not model: {name}")
+
+
+def evaluate(template: Any, context: Mapping[str, Value]) -> str:
+    """A ``with:``/``env:`` value with every ``${{ }}`` replaced, as the runner does."""
+    text = _text(template) if not isinstance(template, (int, float)) else str(template)
+    whole = _EXPR.fullmatch(text.strip())
+    if whole:
+        return _text(Expression(whole.group(1), context).value())
+    return _EXPR.sub(lambda m: _text(Expression(m.group(1), context).value()), text)
+
+
+def condition(template: Any, context: Mapping[str, Value]) -> bool:
+    """An ``if:`` (with or without ``${{ }}``)."""
+    text = str(template).strip()
+    whole = _EXPR.fullmatch(text)
+    return _truthy(Expression(whole.group(1) if whole else text, context).value())
+
+
+def flatten(prefix: str, value: Any, into: dict[str, Value]) -> None:
+    """``github.event.pull_request.base.sha`` and friends from the event payload."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            flatten(f"{prefix}.{key}", inner, into)
+    elif isinstance(value, bool) or value is None or isinstance(value, str):
+        into[prefix] = value
+    else:
+        into[prefix] = str(value)
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """A ``GITHUB_OUTPUT`` file: ``name=value`` lines and ``name<<DELIMITER`` blocks."""
+    out: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            end = lines.index(delimiter, i + 1)
+            out[name] = "\n".join(lines[i + 1 : end])
+            i = end + 1
+        else:
+            name, _, value = line.partition("=")
+            out[name] = value
+            i += 1
+    return out
+
+
+# --- a stand-in for gh --------------------------------------------------------------------------
+
+GH = r'''#!PYTHON
+"""gh, as far as our workflows use it, against the loopback GitHub (GH_REPO, GITHUB_API_URL)."""
+import json, os, pathlib, shutil, sys, urllib.request
+
+api, repo = os.environ["GITHUB_API_URL"], os.environ["GH_REPO"]
+store = pathlib.Path(os.environ["DRILL_ASSETS"])
+
+
+def call(method, path, body=None):
+    request = urllib.request.Request(
+        f"{api}/repos/{repo}{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": "token " + os.environ["GH_TOKEN"],
+                 "Accept": "application/vnd.github+json", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as reply:
+        return json.load(reply)
+
+
+def option(args, name):
+    return args[args.index(name) + 1] if name in args else None
+
+
+def release(tag):
+    return next((r for r in call("GET", "/releases?per_page=100") if r["tag_name"] == tag), None)
+
+
+args = sys.argv[1:]
+if args[:2] == ["pr", "create"]:
+    body = pathlib.Path(option(args, "--body-file")).read_text()
+    pr = call("POST", "/pulls", {"title": option(args, "--title"), "head": option(args, "--head"),
+                                 "base": option(args, "--base"), "body": body})
+    print(pr["html_url"])
+elif args[:2] == ["release", "view"]:
+    found = release(args[2])
+    if found is None:
+        sys.exit("release not found")
+    print(found["html_url"] if "--json" in args else found["tag_name"])
+elif args[:2] == ["release", "create"]:
+    tag = args[2]
+    notes = pathlib.Path(option(args, "--notes-file")).read_text()
+    call("POST", "/releases", {"tag_name": tag, "name": option(args, "--title"), "body": notes})
+    files = [a for a in args[3:] if not a.startswith("--") and a not in
+             (option(args, "--title"), option(args, "--notes-file"))]
+    (store / tag).mkdir(parents=True, exist_ok=True)
+    for name in files:
+        shutil.copy(name, store / tag)
+elif args[:2] == ["release", "download"]:
+    source = store / args[2] / option(args, "--pattern")
+    if not source.exists():
+        sys.exit("no asset")
+    shutil.copy(source, option(args, "--dir"))
+else:
+    sys.exit("gh stand-in: not modelled: " + " ".join(args))
+'''
+
+
+# --- the desk: a clone, its origin and the loopback GitHub ----------------------------------------
+
+
+@dataclass
+class StepRun:
+    """One step as the runner saw it."""
+
+    name: str
+    code: int
+    out: str
+    outputs: dict[str, str]
+
+
+@dataclass
+class JobRun:
+    """A job's steps, in order, up to the first failure."""
+
+    steps: list[StepRun] = field(default_factory=list)
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def code(self) -> int:
+        """The exit code of the step that failed (the one a workflow shows red), else 0."""
+        failed = [s.code for s in self.steps if s.code != 0]
+        return failed[0] if failed else 0
+
+    @property
+    def log(self) -> str:
+        """Every step's output, for assertion messages."""
+        return "\n".join(f"--- {s.name} ({s.code})\n{s.out}" for s in self.steps)
+
+
+class Desk:
+    """A desk's repository made by ``releasekit init``, its origin and the loopback GitHub."""
+
+    def __init__(self, base: Path, api: FakeGitHub) -> None:
+        self.api = api
+        self.base = base
+        self.work = base / "desk"
+        self.origin = base / "origin.git"
+        self.temp = base / "runner"
+        self.bin = base / "bin"
+        self.assets = base / "assets"
+        for folder in (self.work, self.temp, self.bin, self.assets):
+            folder.mkdir(parents=True)
+        gh = self.bin / "gh"
+        gh.write_text(GH.replace("PYTHON", sys.executable, 1), encoding="utf-8")
+        gh.chmod(0o755)
+        self.git_env = {
+            "GIT_AUTHOR_NAME": "Dana Quant",
+            "GIT_AUTHOR_EMAIL": "dana@example.com",
+            "GIT_COMMITTER_NAME": "Dana Quant",
+            "GIT_COMMITTER_EMAIL": "dana@example.com",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+        }
+        self.runs = 0
+
+    # -- git
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+            cwd=self.work,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **self.git_env, "HOME": str(self.base)},
+            check=False,
+        )
+        assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+        return done.stdout.strip()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+    def commit(self, message: str) -> str:
+        self.git("add", "--all")
+        self.git("commit", "-q", "-m", message)
+        return self.head()
+
+    def push(self, branch: str) -> str:
+        """Push ``branch`` to origin and show it on the loopback GitHub (ref and files)."""
+        self.git("push", "-q", "--force", "origin", f"HEAD:refs/heads/{branch}")
+        return self.sync()
+
+    def sync(self) -> str:
+        """Mirror origin's branches and tags into the loopback GitHub."""
+        listing = subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname) %(objectname) %(*objectname)"],
+            cwd=self.origin,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        repo = self.api.repo(REPO)
+        for name in [r for r in repo.refs if r.startswith(("heads/", "tags/"))]:
+            del repo.refs[name]
+        for line in listing.splitlines():
+            ref, sha, peeled = (line.split(" ") + [""])[:3]
+            short = ref.removeprefix("refs/")
+            self.api.set_ref(REPO, short, peeled or sha)
+            if short.startswith("heads/"):
+                self.mirror_files(short.removeprefix("heads/"), sha)
+        return self.head()
+
+    def mirror_files(self, ref: str, sha: str) -> None:
+        names = subprocess.run(
+            ["git", "ls-tree", "-r", "--name-only", sha],
+            cwd=self.origin,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        repo = self.api.repo(REPO)
+        for key in [k for k in repo.files if k[0] in (ref, sha)]:
+            del repo.files[key]
+        for name in names:
+            data = subprocess.run(
+                ["git", "show", f"{sha}:{name}"], cwd=self.origin, capture_output=True, check=True
+            ).stdout
+            self.api.set_file(REPO, name, data, ref=ref)
+            self.api.set_file(REPO, name, data, ref=sha)
+
+    def changed(self, base: str, head: str) -> list[str]:
+        return self.git("diff", "--name-only", f"{base}...{head}").split()
+
+    # -- the runner
+
+    def releasekit(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The CLI as a user runs it in the checkout (not through a workflow)."""
+        return subprocess.run(
+            [sys.executable, "-m", "releasekit", *args],
+            cwd=self.work,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "scripts"), "GITHUB_ACTIONS": ""},
+            check=False,
+        )
+
+    def job(
+        self,
+        workflow: str,
+        job: str,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        event: Mapping[str, Any] | None = None,
+        event_name: str = "pull_request",
+        ref: str = "refs/heads/main",
+        needs: Mapping[str, Mapping[str, str]] | None = None,
+        extra_args: Mapping[str, str] | None = None,
+    ) -> JobRun:
+        """Run ``job`` of ``.github/workflows/<workflow>`` as the runner would."""
+        spec = yaml.safe_load((WORKFLOWS / workflow).read_text(encoding="utf-8"))
+        triggers = spec.get("on", spec.get(True))  # YAML 1.1 reads a bare `on` as true
+        declared = triggers.get("workflow_call", triggers.get("workflow_dispatch")) or {}
+        context: dict[str, Value] = {
+            "github.token": TOKEN,
+            "github.event_name": event_name,
+            "github.ref": ref,
+            "github.ref_name": ref.rsplit("/", 1)[-1],
+            "github.repository": REPO,
+            "runner.temp": str(self.temp),
+            "vars.RELEASEKIT_APP_CLIENT_ID": "",
+            "secrets.RELEASEKIT_APP_PRIVATE_KEY": "",
+            "secrets.RELEASEKIT_TOKEN": "",
+        }
+        for name, decl in (declared.get("inputs") or {}).items():
+            default = decl.get("default", "")
+            context[f"inputs.{name}"] = default if isinstance(default, bool) else _text(default)
+        for name, value in (inputs or {}).items():
+            assert f"inputs.{name}" in context, f"{workflow} has no input {name}"
+            context[f"inputs.{name}"] = value
+        payload = {"repository": {"default_branch": "main", "full_name": REPO}, **(event or {})}
+        flatten("github.event", payload, context)
+        for need, outs in (needs or {}).items():
+            for key, value in outs.items():
+                context[f"needs.{need}.outputs.{key}"] = value
+        event_path = self.temp / "event.json"
+        event_path.write_text(json.dumps(payload), encoding="utf-8")
+        self.env = {
+            "PATH": f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": str(self.base),
+            "LANG": "C.UTF-8",
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(self.work),
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_REF": ref,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_API_URL": self.api.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_STEP_SUMMARY": str(self.temp / "summary.md"),
+            "RUNNER_TEMP": str(self.temp),
+            "RUNNER_OS": "Linux",
+            "DRILL_ASSETS": str(self.assets),
+            **self.git_env,
+        }
+        result = JobRun()
+        steps = spec["jobs"][job]["steps"]
+        context["steps"] = ",".join(s.get("id", "") for s in steps)
+        for index, step in enumerate(steps):
+            step_id = step.get("id", f"step{index}")
+            if "if" in step and not condition(step["if"], context):
+                continue
+            uses = str(step.get("uses", ""))
+            if uses.startswith(("actions/setup-python", "actions/upload-artifact")):
+                continue
+            if uses.startswith("actions/checkout"):
+                self._checkout(step, context)
+                continue
+            if uses.startswith("actions/create-github-app-token"):
+                pytest.fail("the drill runs without an App key: this step should be skipped")
+            env = {k: evaluate(v, context) for k, v in (step.get("env") or {}).items()}
+            if uses.startswith("./.releasekit/"):
+                with_ = {k: evaluate(v, context) for k, v in (step.get("with") or {}).items()}
+                command = with_["command"]
+                if extra_args and command in extra_args:
+                    with_["args"] = with_.get("args", "") + "\n" + extra_args[command]
+                run = self._action(step["name"], with_, env)
+            elif "run" in step:
+                if "pip install" in step["run"]:
+                    continue  # the project's tools are this interpreter's (offline)
+                run = self._bash(step["name"], step["run"], env)
+            else:
+                pytest.fail(f"{workflow} {job}: a step the drill does not model: {uses}")
+            result.steps.append(run)
+            result.outputs[step_id] = run.outputs
+            for key, value in run.outputs.items():
+                context[f"steps.{step_id}.outputs.{key}"] = value
+            if run.code != 0:
+                break
+        return result
+
+    def _checkout(self, step: Mapping[str, Any], context: Mapping[str, Value]) -> None:
+        with_ = step.get("with") or {}
+        if with_.get("path") == ".releasekit":
+            return  # releasekit itself: action.yml runs from this repository
+        ref = evaluate(with_.get("ref", ""), context)
+        if ref:
+            self.git("checkout", "-q", "--detach", ref)
+
+    def _bash(self, name: str, script: str, env: Mapping[str, str]) -> StepRun:
+        self.runs += 1
+        output = self.temp / f"output_{self.runs}"
+        output.write_text("", encoding="utf-8")
+        path = self.temp / f"step_{self.runs}.sh"
+        path.write_text(script, encoding="utf-8")
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)],
+            cwd=self.work,
+            env={**self.env, **env, "GITHUB_OUTPUT": str(output)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return StepRun(name, done.returncode, done.stdout + done.stderr, read_outputs(output))
+
+    def _action(self, name: str, with_: Mapping[str, str], env: Mapping[str, str]) -> StepRun:
+        """action.yml's validate and run steps with these inputs (the venv is this Python)."""
+        unknown = set(with_) - set(ACTION["inputs"])
+        assert not unknown, f"not inputs of action.yml: {unknown}"
+        context: dict[str, Value] = {"github.token": TOKEN, "steps.env.outputs.python": sys.executable}
+        for key, spec in ACTION["inputs"].items():
+            context[f"inputs.{key}"] = with_.get(key, evaluate(spec.get("default", ""), context))
+        outputs: dict[str, str] = {}
+        out = ""
+        for step in ACTION["runs"]["steps"]:
+            if step["id"] == "env":
+                continue
+            step_env = {k: evaluate(v, context) for k, v in (step.get("env") or {}).items()}
+            run = self._bash(
+                name, step["run"], {**env, **step_env, "GITHUB_ACTION_PATH": str(ROOT)}
+            )
+            out += run.out
+            outputs.update(run.outputs)
+            if run.code != 0:
+                return StepRun(name, run.code, out, outputs)
+        return StepRun(name, 0, out, outputs)
+
+    # -- GitHub, as people use it
+
+    def open_pr(self, branch: str, title: str, author: str = QUANT) -> int:
+        head = self.push(branch)
+        base = self.api.repo(REPO).resolve("heads/main")
+        assert base is not None
+        pr = self.api.add_pull(
+            REPO,
+            head_sha=head,
+            head_ref=branch,
+            author=author,
+            title=title,
+            files=self.changed(base, head),
+        )
+        self.api.add_pull_commit(REPO, pr.number, author=author, sha=head)
+        return pr.number
+
+    def pr_event(self, number: int) -> dict[str, Any]:
+        pr = self.api.repo(REPO).pulls[number]
+        return {
+            "action": "synchronize",
+            "number": number,
+            "pull_request": {
+                "number": number,
+                "merged": pr.merged,
+                "title": pr.title,
+                "merge_commit_sha": pr.merge_commit_sha,
+                "head": {"sha": pr.head_sha, "ref": pr.head_ref, "repo": {"full_name": REPO}},
+                "base": {"sha": pr.base_sha, "ref": pr.base_ref},
+            },
+        }
+
+    def merge(self, number: int) -> str:
+        """Merge the PR into main with a merge commit, as GitHub's button does."""
+        pr = self.api.repo(REPO).pulls[number]
+        self.git("checkout", "-q", "main")
+        self.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{number}", pr.head_sha)
+        sha = self.push("main")
+        pr.merged, pr.state, pr.merge_commit_sha = True, "closed", sha
+        pr.merged_at = pr.closed_at = self.api.tick()
+        self.api.repo(REPO).issues[number].state = "closed"
+        return sha
+
+    def comments(self, number: int) -> list[str]:
+        return [c.body for c in self.api.repo(REPO).comments.values() if c.issue_number == number]
+
+    def check_runs(self, sha: str) -> list[Any]:
+        return [c for c in self.api.repo(REPO).check_runs.values() if c.head_sha == sha]
+
+
+# --- the drill, step by step -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """The loopback GitHub with the desk's repository and people, and an empty clone."""
+    api = FakeGitHub().start()
+    try:
+        api.add_repo(REPO)
+        for login, permission in PEOPLE.items():
+            api.set_collaborator(REPO, login, permission)
+        d = Desk(tmp_path_factory.mktemp("drill"), api)
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(d.origin)], check=True)
+        d.git("init", "-q", "-b", "main")
+        d.git("remote", "add", "origin", str(d.origin))
+        yield d
+    finally:
+        api.stop()
+    assert not api.violations, "\n".join(str(v) for v in api.violations)
+
+
+STRATEGY = "strategies/ict_qm.pine"
+
+
+TODAY = datetime.datetime.now(datetime.UTC).date().isoformat()  # the policy's zone is UTC
+
+
+def strategy_text(version: str, audit: str) -> str:
+    """The strategy file a quant writes, with the header the template asks for."""
+    return (
+        "// @version=6\n"
+        "// Strategy: ICT_QM\n"
+        f"// Version: {version}\n"
+        f"// Audit: {audit} (PASS)\n"
+        f"// Released: {TODAY}\n"
+        '//\nstrategy("ICT QM", overlay = true)\n'
+        "htf = request.security(syminfo.tickerid, \"240\", close[1], "
+        "lookahead = barmerge.lookahead_off)\n"
+        "if ta.crossover(close, htf)\n    strategy.entry(\"L\", strategy.long)\n"
+    )
+
+
+def add_unreleased(d: Desk, line: str) -> None:
+    path = d.work / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("## [Unreleased]\n", f"## [Unreleased]\n\n### Added\n- {line}\n", 1),
+        encoding="utf-8",
+    )
+
+
+def test_1_init_makes_a_repository_whose_own_checks_pass(desk: Desk) -> None:
+    done = desk.releasekit(
+        "init", "--founder", FOUNDER, "--auditor", AUDITOR, "--risk", RISK,
+        "--owners", "@acme/release-managers",
+        "--uses", "acme/releasekit@" + "a" * 40, "--uses-version", "v1.0.0",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "created: .github/release-policy.yml" in done.stdout
+    policy = desk.releasekit("policy", "validate")
+    assert policy.returncode == 0, policy.stdout
+    desk.commit("Adopt releasekit")
+    desk.push("main")
+    assert desk.api.repo(REPO).resolve("heads/main") == desk.head()
+
+
+def test_2_a_change_pr_to_a_strategy_holds_until_signed_off(desk: Desk) -> None:
+    desk.git("checkout", "-q", "-b", "feature/ict-qm")
+    (desk.work / "strategies").mkdir()
+    (desk.work / STRATEGY).write_text(strategy_text("1.0.0", f"AUD-{TODAY}-001"), encoding="utf-8")
+    add_unreleased(desk, "ICT_QM strategy (Quasimodo retests in the kill zones).")
+    desk.commit("Add the ICT_QM strategy")
+    number = desk.open_pr("feature/ict-qm", "Add the ICT_QM strategy")
+    event = desk.pr_event(number)
+
+    changelog = desk.job("pr-gate.yml", "changelog", event=event)
+    assert changelog.code == 0, changelog.log
+    audit = desk.job("pr-gate.yml", "audit", event=event)
+    assert audit.code == 0, audit.log  # a change PR: what the release will need is a notice
+    assert "docs/audits" in audit.log
+    signoff = desk.job("pr-gate.yml", "signoff", event=event)
+    assert signoff.code == 1, signoff.log  # HOLD: nobody has signed off yet
+    head = desk.api.repo(REPO).pulls[number].head_sha
+    (check,) = desk.check_runs(head)
+    assert (check.name, check.conclusion) == ("releasekit/signoff", "failure")
+    (comment,) = desk.comments(number)
+    assert "APPROVED for production" not in comment.replace("[ ] APPROVED", "")
+
+    for who in SIGN_OFF:
+        desk.api.add_review(REPO, number, user=who, state="APPROVED")
+    signoff = desk.job("pr-gate.yml", "signoff", event=event)
+    assert signoff.code == 0, signoff.log
+    (check,) = desk.check_runs(head)  # the same check run, updated
+    assert check.conclusion == "success"
+    (comment,) = desk.comments(number)  # the same comment, updated
+    assert "- [x] APPROVED for production" in comment
+    desk.merge(number)
