@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from releasekit.cli import main as releasekit_main
 from releasekit.cli.release_check import main
+from releasekit.cli.verify_audit import main as verify_audit_main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
 
@@ -70,3 +72,43 @@ def test_unreadable_evidence_stops_the_check_with_exit_2(
     code, out = run(desk, capsys)
     assert code == 2
     assert out["verdict"] == "error"
+
+
+# --- nothing to audit: release-check and verify-audit give one verdict ------------------------
+
+
+def both_gates(repo: Path, capsys: pytest.CaptureFixture[str]) -> list[tuple[int, set[str]]]:
+    """(exit code, rule ids) of release-check and of verify-audit on the same repository."""
+    results = []
+    for gate in (main, verify_audit_main):
+        code = gate(["--repo", str(repo), "--format", "json"])
+        out = json.loads(capsys.readouterr().out)
+        results.append((code, {f"{f['level']}:{f['rule']}" for f in out["findings"]}))
+    return results
+
+
+def test_a_fresh_init_repository_has_nothing_to_audit_in_both_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "fresh"
+    repo.mkdir()
+    assert releasekit_main(["init", "--repo", str(repo)]) == 0
+    capsys.readouterr()
+    [release, audit] = both_gates(repo, capsys)
+    assert release[0] == audit[0] == 0
+    assert "notice:AUD023" in release[1]
+    assert "notice:AUD023" in audit[1]
+    assert not any(r.startswith("error:") for r in release[1] | audit[1])
+
+
+def test_audits_of_strategies_that_cannot_be_found_block_both_gates(
+    desk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The audit log records ICT_QM and the others, but the policy's paths find none of them.
+    shutil.rmtree(desk / "strategies")
+    shutil.rmtree(desk / "models")
+    [release, audit] = both_gates(desk, capsys)
+    assert release[0] == audit[0] == 1
+    assert "error:AUD015" in release[1]
+    assert "error:AUD015" in audit[1]
+    assert "notice:AUD023" not in release[1] | audit[1]

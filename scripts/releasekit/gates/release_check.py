@@ -12,11 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasekit.core.report import Finding, Report, finding
+from releasekit.core.report import Report
 from releasekit.gates.check_changelog import ChangelogRequest, check_changelog
 from releasekit.gates.verify_audit import VerifyAuditRequest, verify_audit
-from releasekit.workspace.audit import discover
-from releasekit.workspace.policy import load_policy
 from releasekit.workspace.release_files import shown
 
 TOOL = "release-check"
@@ -46,31 +44,13 @@ def release_check(request: ReleaseCheckRequest) -> Report:
     changelog = check_changelog(
         ChangelogRequest(repo=request.repo, as_of=request.as_of, tag=request.tag)
     )
-    parts: list[tuple[str, Report]] = [("check-changelog", changelog)]
-    extra: list[Finding] = []
-    policy, _ = load_policy(request.repo)
-    if discover(request.repo, policy):
-        audit = verify_audit(
-            VerifyAuditRequest(
-                repo=request.repo, today=request.today, bias_junit=request.bias_junit
-            )
-        )
-        parts.append(("verify-audit", audit))
-    else:
-        # A repository without strategies or models ships no trading logic: the runbook's audit
-        # requirements are for strategy and model releases. verify-audit --all would call this
-        # an error (a mistyped path looks the same); here it is said, not hidden.
-        extra.append(
-            finding(
-                "REL007",
-                "notice",
-                f"no strategy (*.pine under {policy.paths.strategies}/) or model (*.py under "
-                f"{policy.paths.models}/): no audit evidence is needed for this release",
-                hint="if this repository has strategies, set `paths:` in "
-                ".github/release-policy.yml",
-            )
-        )
-    findings = tuple(f for _, r in parts for f in r.findings) + tuple(extra)
+    # verify-audit decides a repository with no strategy or model too (AUD023 notice, or
+    # AUD015 when the audit log records audits nobody can find), so both gates agree on it.
+    audit = verify_audit(
+        VerifyAuditRequest(repo=request.repo, today=request.today, bias_junit=request.bias_junit)
+    )
+    parts: list[tuple[str, Report]] = [("check-changelog", changelog), ("verify-audit", audit)]
+    findings = tuple(f for _, r in parts for f in r.findings)
     return Report(
         TOOL,
         shown(request.repo),
@@ -83,6 +63,6 @@ def release_check(request: ReleaseCheckRequest) -> Report:
                 name: {"verdict": r.verdict, "counts": r.counts(), "subject": r.subject}
                 for name, r in parts
             },
-            "audit": parts[1][1].data if len(parts) > 1 else None,
+            "audit": audit.data,
         },
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.core.audit.formats import valid_name
+from releasekit.core.audit.nothing import nothing_to_audit
 from releasekit.core.audit.rules import AuditInputs, evaluate_audit
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy
@@ -93,6 +94,8 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
     log = load_audit_log(repo, policy)
     bias = None if request.bias_junit is None else load_bias_results(request.bias_junit)
     extra: list[Finding] = list(notices) + selection_findings
+    if not found.sources and request.strategies is None and changed is None:
+        extra.append(nothing_to_audit(policy, log.log))
     if release.date > request.today:
         extra.append(
             finding(
@@ -252,16 +255,7 @@ def _select(
         if one is not None:
             everything.append(one)
     if since is None or changed is None:
-        if not sources:
-            findings.append(
-                finding(
-                    "AUD015",
-                    "error",
-                    f"no strategies (*.pine under {paths.strategies}/) or models (*.py under"
-                    f" {paths.models}/) found",
-                    hint="check --repo and the policy's paths",
-                )
-            )
+        # No strategy or model at all is decided with the audit log in hand (nothing_to_audit).
         return everything, findings, "all strategies and models"
 
     description = f"changed since {since}"
