@@ -354,3 +354,39 @@ def test_an_unknown_base_is_bad_input(
     code, out = run_json(["--require-unreleased", "--base", "no-such-ref"], capsys)
     assert code == 2
     assert "--base" in out["problem"]["message"]  # type: ignore[index]
+
+
+def release_files(repo: Path, version: str) -> None:
+    """CHANGELOG.md and version.yaml that agree on ``version``, released 2024-01-16."""
+    entry = "Stop the runaway order loop"
+    section = f"## [{version}] - 2024-01-16\n\n### Fixed\n- {entry}\n\n"
+    link = f"[{version}]: https://github.com/desk/algo/compare/v1.2.3...v{version}\n"
+    changelog = CHANGELOG.replace("## [1.2.3]", section + "## [1.2.3]", 1)
+    (repo / "CHANGELOG.md").write_text(changelog.replace("[1.2.3]: https", link + "[1.2.3]: https"))
+    head = f'version: {version}\nrelease_date: 2024-01-16\nchangelog:\n- "{version}: {entry}"\n'
+    old_head = "version: 1.2.3\nrelease_date: 2024-01-15\nchangelog:\n"
+    (repo / "version.yaml").write_text(VERSION.replace(old_head, head))
+
+
+@pytest.mark.parametrize(
+    "version", ["1.2.4-HOTFIX", "1.2.4-hotfix1", "1.2.4-hot-fix", "1.2.4-Hotfix.2"]
+)
+def test_a_tag_that_only_looks_like_a_hotfix_is_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    # The tag workflows run check-changelog --tag before tagging (tag-release) and on the tag
+    # push (release-checks, release): files that agree with such a tag still do not pass.
+    release_files(repo, version)
+    code, out = run_json(["--repo", ".", "--tag", f"v{version}"], capsys)
+    errors = [f["rule"] for f in out["findings"] if f["level"] == "error"]  # type: ignore[attr-defined]
+    assert (code, errors) == (1, ["HFX008"])
+
+
+@pytest.mark.parametrize("version", ["1.2.4-hotfix", "1.2.4-hotfix.2"])
+def test_a_hotfix_tag_as_the_runbook_writes_it_passes(
+    repo: Path, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    release_files(repo, version)
+    code, out = run_json(["--repo", ".", "--tag", f"v{version}"], capsys)
+    assert code == 0, out["findings"]
+    assert "HFX008" not in {f["rule"] for f in out["findings"]}  # type: ignore[attr-defined]

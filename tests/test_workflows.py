@@ -996,6 +996,29 @@ def test_tag_release_caller_runs_only_for_a_merged_release_pr() -> None:
     assert "merged == true" in jobs(load(WORKFLOW_DIR / "tag-release.yml"))["self-ref"]["if"]
 
 
+@pytest.mark.parametrize(
+    ("workflow", "job", "before"),
+    [
+        pytest.param("tag-release.yml", "tag", "Tag the merge commit", id="tag-release"),
+        pytest.param("release.yml", "release", "Create or update the GitHub Release", id="release"),
+        pytest.param("release-checks.yml", "consistency", None, id="release-checks"),
+    ],
+)
+def test_every_tag_workflow_checks_the_tag_with_check_changelog_first(
+    workflow: str, job: str, before: str | None
+) -> None:
+    # check-changelog --tag refuses a tag that looks like a hotfix but is not exactly
+    # vX.Y.Z-hotfix[.N] (HFX008, core.rollout.hotfix's matcher): no second regex in YAML.
+    steps = jobs(load(WORKFLOW_DIR / workflow))[job]["steps"]
+    names = [s.get("name", "") for s in steps]
+    [check] = [
+        i for i, s in enumerate(steps) if (s.get("with") or {}).get("command") == "check-changelog"
+    ]
+    assert steps[check]["with"]["tag"].startswith("${{ ")
+    if before is not None:
+        assert check < next(i for i, n in enumerate(names) if n.startswith(before))
+
+
 def test_release_caller_grants_the_attestation() -> None:
     release = load(TEMPLATES / "workflows" / "release.yml")["jobs"]["release"]
     assert release["permissions"]["attestations"] == "write"

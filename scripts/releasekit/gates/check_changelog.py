@@ -4,6 +4,8 @@ Runbook: Phase 1 ("Update version.yaml", "Update CHANGELOG.md") and the tag-push
 tag/version/changelog check. In a pull request ``[Unreleased]`` must say what the change does
 (REL004), except in a *release PR*: one that changes version.yaml's version from the base
 commit's, because bump-version has moved ``[Unreleased]`` into the release's own section.
+A tag that reads like a hotfix but is not exactly ``vX.Y.Z-hotfix[.N]`` is refused (HFX008):
+the tag workflows run this check before tagging and on the tag push.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.core.report import Finding, Report, finding
+from releasekit.core.rollout.hotfix import is_hotfix_lookalike, lookalike_finding
 from releasekit.core.versioning.changelog import Changelog
 from releasekit.core.versioning.release_rules import evaluate_release_files
 from releasekit.core.versioning.version_file import VersionFile
@@ -65,6 +68,9 @@ def check_changelog(request: ChangelogRequest) -> Report:
         if notice is not None:
             require = False
             extra.append(notice)
+    if request.tag is not None and is_hotfix_lookalike(request.tag):
+        # A hotfix tag spelled otherwise would ship like a hotfix and escape its deadlines.
+        extra.append(lookalike_finding(request.tag))
     report = evaluate_release_files(
         cl, vf, as_of=request.as_of, tag=request.tag, require_unreleased=require
     ).with_findings(extra)

@@ -91,6 +91,18 @@ def is_hotfix_lookalike(name: str) -> bool:
     return not is_hotfix_tag(name) and HOTFIX_LOOKALIKE_RE.search(name) is not None
 
 
+def lookalike_finding(name: str) -> Finding:
+    """HFX008: ``name`` reads like a hotfix tag but is not ``vX.Y.Z-hotfix[.N]``."""
+    return finding(
+        "HFX008",
+        "error",
+        f"tag {name[:80]!r} looks like a hotfix but is not vX.Y.Z-hotfix[.N]: its"
+        " post-mortem and proper-release deadlines cannot be tracked",
+        hint="delete the tag and tag the hotfix exactly as the runbook writes it, e.g."
+        " v1.2.4-hotfix (bump-version --hotfix)",
+    )
+
+
 def names_version(text: str, tag: str) -> bool:
     """Whether ``text`` (a file name, a title, a body) names ``tag`` exactly.
 
@@ -191,16 +203,7 @@ def evaluate_hotfixes(
     """Every hotfix's findings: overdue (error), due (notice) or cleared (notice)."""
     tag_list = list(tags)
     out: list[Finding] = [
-        finding(
-            "HFX008",
-            "error",
-            f"tag {t.name[:80]!r} looks like a hotfix but is not vX.Y.Z-hotfix[.N]: its"
-            " post-mortem and proper-release deadlines cannot be tracked",
-            hint="delete the tag and tag the hotfix exactly as the runbook writes it, e.g."
-            " v1.2.4-hotfix (bump-version --hotfix)",
-        )
-        for t in tag_list
-        if is_hotfix_lookalike(t.name)
+        lookalike_finding(t.name) for t in tag_list if is_hotfix_lookalike(t.name)
     ]
     for s in hotfix_statuses(
         tag_list, postmortems, postmortem_hours=postmortem_hours, release_hours=release_hours
