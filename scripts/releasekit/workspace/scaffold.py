@@ -16,19 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.adapters.files import inside_repo, read_text
+from releasekit.core.repo.scaffold import TEMPLATE_NAMES
 from releasekit.workspace.release_files import write_files
-
-TEMPLATE_NAMES = (
-    "release-policy.yml",
-    "workflows/releasekit.yml",
-    "workflows/release.yml",
-    "workflows/prepare-release.yml",
-    "workflows/tag-release.yml",
-    "audit_log.md",
-    "audit_report.md",
-    "paper_reconciliation.md",
-    "strategy_header.pine",
-)
 
 
 def load_templates() -> dict[str, str]:

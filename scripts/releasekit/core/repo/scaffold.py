@@ -32,6 +32,28 @@ BIAS_TEST = "tests/test_bias.py"
 SECRETS_BASELINE = ".secrets.baseline"
 SRC_PACKAGE = "src/__init__.py"
 
+# Every shipped template and where init writes it. Workflow callers are pinned to the
+# releasekit commit (``_workflow``); the others are copied as they are.
+CALLER_TEMPLATES: dict[str, str] = {
+    "workflows/releasekit.yml": ".github/workflows/releasekit.yml",
+    "workflows/release.yml": ".github/workflows/release.yml",
+    "workflows/prepare-release.yml": ".github/workflows/prepare-release.yml",
+    "workflows/tag-release.yml": ".github/workflows/tag-release.yml",
+}
+COPIED_TEMPLATES: dict[str, str] = {
+    "dependabot.yml": ".github/dependabot.yml",
+    "audit_report.md": "docs/releasekit-templates/audit_report.md",
+    "paper_reconciliation.md": "docs/releasekit-templates/paper_reconciliation.md",
+    "strategy_header.pine": "docs/releasekit-templates/strategy_header.pine",
+    "model_header.py": "docs/releasekit-templates/model_header.py",
+}
+# Templates init reads and fills in (their destination is in ``plan_files``), and those it
+# never writes: the first version and changelog are made for ``--version``, and the incident
+# record is what ``rollback run`` opens as an issue, read from the package.
+FILLED_TEMPLATES = ("release-policy.yml", "audit_log.md")
+NOT_WRITTEN_TEMPLATES = ("CHANGELOG.md", "version.yaml", "incident.md")
+TEMPLATE_NAMES = (*CALLER_TEMPLATES, *COPIED_TEMPLATES, *FILLED_TEMPLATES)
+
 # The policy and the workflows decide what a release needs: CODEOWNERS must cover them
 # (docs/branch-protection.md).
 PROTECTED = (".github/release-policy.yml", ".github/workflows/", ".github/CODEOWNERS")
@@ -281,21 +303,12 @@ def plan_files(opts: ScaffoldOptions, templates: Mapping[str, str]) -> dict[str,
     policy = _set_timezone(_fill_roles(templates["release-policy.yml"], opts), opts.timezone)
     return {
         ".github/release-policy.yml": policy,
-        ".github/workflows/releasekit.yml": _workflow(templates["workflows/releasekit.yml"], opts),
-        ".github/workflows/release.yml": _workflow(templates["workflows/release.yml"], opts),
-        ".github/workflows/prepare-release.yml": _workflow(
-            templates["workflows/prepare-release.yml"], opts
-        ),
-        ".github/workflows/tag-release.yml": _workflow(
-            templates["workflows/tag-release.yml"], opts
-        ),
+        **{dest: _workflow(templates[name], opts) for name, dest in CALLER_TEMPLATES.items()},
         ".github/CODEOWNERS": _codeowners(opts),
         "version.yaml": _version_yaml(opts),
         "CHANGELOG.md": _changelog(opts),
         "docs/audits/audit_log.md": _audit_log(templates["audit_log.md"]),
-        "docs/releasekit-templates/audit_report.md": templates["audit_report.md"],
-        "docs/releasekit-templates/paper_reconciliation.md": templates["paper_reconciliation.md"],
-        "docs/releasekit-templates/strategy_header.pine": templates["strategy_header.pine"],
+        **{dest: templates[name] for name, dest in COPIED_TEMPLATES.items()},
         "requirements.txt": _REQUIREMENTS,
         "requirements-dev.txt": _requirements_dev(),
         SRC_PACKAGE: _SRC_PACKAGE,
