@@ -10,6 +10,10 @@ drop its comments, blank lines and quoting); the YAML node marks say exactly whi
 hold each value, and only those characters change. The result is checked twice: the files
 as they stand must pass the check-changelog evaluation, and so must the edited text, in
 memory, before anything is written — so "bump, then check" passes by construction.
+
+Why this file is long: the three files a release edits (version.yaml, CHANGELOG.md, a
+strategy header) are edited and re-checked together, and the plan, the edits and the
+evaluation that refuses a half-consistent result share one set of types.
 """
 
 from __future__ import annotations

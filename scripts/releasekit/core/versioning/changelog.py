@@ -9,6 +9,11 @@ gate. The structure a changelog has — ATX headings, list items, link reference
 is line-shaped, so the scanner tracks exactly the CommonMark constructs that can hide or fake
 that structure: fenced code blocks, HTML comments, setext headings and lazy continuation
 lines. Audit reports, where tables matter, are parsed with markdown-it (``core.audit``).
+
+Why this file is long: the scanner and the CHG rules over what it reads are one contract (a
+finding's line is the scanner's line, a release's sections are re-read by the same scanner),
+and the scan is one loop on purpose: a 50,000-release file is 650,000 lines, and a function
+call per line would cost more than the whole scan.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Protocol
@@ -46,6 +51,10 @@ _LENIENT_REST = re.compile(
 _PLANNED = re.compile(r"^[ \t]*(?:[-–—:][ \t]*)?\(?unreleased\)?[ \t]*$", re.IGNORECASE)
 _LOOKS_VERSION = re.compile(r"^[vV]?\d+(?:\.\d+)+")
 _BREAKING = re.compile(r"^\*\*Breaking:?\*\*:?", re.IGNORECASE)
+# A canonical release heading: `[X.Y.Z] - YYYY-MM-DD` (ASCII digits, SemVer's numbers).
+_PLAIN_HEADING = re.compile(
+    r"\[((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*))\] - ([0-9]{4}-[0-9]{2}-[0-9]{2})"
+)
 _COMPARE = re.compile(r"/compare/(?P<old>.+?)\.{2,3}(?P<new>[^/?#]+)$")
 
 
@@ -65,13 +74,45 @@ class Section(NamedTuple):
     entries: tuple[Entry, ...]
 
 
-@dataclass(frozen=True)
+class _Source:
+    """The changelog's text, shared by its releases: a release's lines are cut out when asked."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def lines(self, start: int, stop: int) -> list[str]:
+        """Lines ``start`` to ``stop - 1`` (0-based), found from the top of the file.
+
+        Linear in ``stop``: cheap for the releases rules look into (the newest, at the top),
+        and never a string per line of the whole file.
+        """
+        text = self.text
+        pos = 0
+        if stop <= start:
+            return []
+        for _ in range(start):
+            pos = text.find("\n", pos) + 1
+            if pos == 0:
+                return []
+        end = pos
+        for _ in range(stop - start):
+            end = text.find("\n", end) + 1
+            if end == 0:
+                return text[pos:].split("\n")
+        return text[pos : end - 1].split("\n")
+
+
+@dataclass(frozen=True, slots=True)
 class Release:
     """A ``## [X.Y.Z] - YYYY-MM-DD`` block (or the ``## [Unreleased]`` block).
 
     ``version`` is as written, without brackets or a ``v`` prefix; ``key`` (the SemVer
     ordering key) and ``parsed`` are None when it is not SemVer. ``line``/``end`` are the
     1-based lines of the block (heading to the last line before the next release heading).
+    The file's scan counts the entries; ``sections`` reads them from the file when asked (a
+    50,000-release file has a quarter of a million entries, and most rules need none).
     """
 
     version: str
@@ -82,11 +123,12 @@ class Release:
     yanked: bool
     bracketed: bool
     inline_link: str | None
-    sections: tuple[Section, ...]
+    entry_count: int = 0
+    source: _Source | None = field(default=None, compare=False, repr=False)
 
-    @cached_property
+    @property
     def parsed(self) -> Version | None:
-        """The version as a ``semver.Version`` (built on first use: ordering uses ``key``)."""
+        """The version as a ``semver.Version`` (ordering uses the cheaper ``key``)."""
         return None if self.key is None else parse_version(self.version)
 
     @property
@@ -95,9 +137,11 @@ class Release:
         return self.version.casefold() == UNRELEASED.casefold()
 
     @property
-    def entry_count(self) -> int:
-        """How many list entries the release has across its sections."""
-        return sum(len(s.entries) for s in self.sections)
+    def sections(self) -> tuple[Section, ...]:
+        """Its ``###`` sections and their entries, in file order."""
+        if self.source is None:
+            return ()
+        return _scan_sections(self.source, self.line, self.end)
 
     def section_names(self) -> set[str]:
         """The names of its sections."""
@@ -121,12 +165,17 @@ class Changelog:
     """A parsed changelog and the structural findings made while reading it."""
 
     shown_as: str
-    lines: tuple[str, ...]
+    text: str
     title_line: int | None
     unreleased: Release | None
     releases: tuple[Release, ...]
     link_defs: tuple[LinkDef, ...]
     findings: tuple[Finding, ...] = field(default=())
+
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """The file's lines (split on first use)."""
+        return tuple(self.text.split("\n"))
 
     def release(self, version: Version) -> Release | None:
         """The release whose version equals ``version``, if any."""
@@ -147,23 +196,53 @@ class Changelog:
 # Scanning
 
 
-@dataclass
 class _Block:
     """A release block being built by the scanner."""
 
-    version: str
-    key: VersionKey | None
-    date: str | None
-    line: int
-    yanked: bool
-    bracketed: bool
-    inline_link: str | None
-    sections: list[Section] = field(default_factory=list)
-    current: str | None = None
-    current_line: int = 0
-    entries: list[Entry] = field(default_factory=list)
-    seen_sections: dict[str, int] = field(default_factory=dict)
-    is_release: bool = True  # False for a level-2 heading that names no version (CHG010)
+    __slots__ = (
+        "bracketed",
+        "current",
+        "current_line",
+        "date",
+        "entries",
+        "entry_count",
+        "inline_link",
+        "is_release",
+        "key",
+        "line",
+        "sections",
+        "seen_sections",
+        "version",
+        "yanked",
+    )
+
+    def __init__(
+        self,
+        version: str,
+        key: VersionKey | None,
+        date: str | None,
+        line: int,
+        yanked: bool,
+        bracketed: bool,
+        inline_link: str | None,
+        *,
+        is_release: bool = True,  # False for a level-2 heading that names no version (CHG010)
+    ) -> None:
+        self.version = version
+        self.key = key
+        self.date = date
+        self.line = line
+        self.yanked = yanked
+        self.bracketed = bracketed
+        self.inline_link = inline_link
+        self.is_release = is_release
+        self.current: str | None = None
+        self.current_line = 0
+        self.entry_count = 0
+        self.seen_sections: dict[str, int] = {}
+        # Filled only when a release's sections are read (_scan_sections).
+        self.sections: list[Section] = []
+        self.entries: list[Entry] = []
 
     def close_section(self) -> None:
         if self.current is not None:
@@ -171,8 +250,7 @@ class _Block:
         self.current = None
         self.entries = []
 
-    def finish(self, end: int) -> Release:
-        self.close_section()
+    def finish(self, end: int, source: _Source) -> Release:
         return Release(
             self.version,
             self.key,
@@ -182,7 +260,8 @@ class _Block:
             self.yanked,
             self.bracketed,
             self.inline_link,
-            tuple(self.sections),
+            self.entry_count,
+            source,
         )
 
 
@@ -218,86 +297,35 @@ def _atx(s: str) -> tuple[int, str] | None:
     return level, text
 
 
-_Logical = tuple[int, str, str, int, str, str | None]
+# Characters per slice of the file: the scan holds one slice's lines at a time, never a string
+# per line of the whole file (they would be most of a large changelog's memory).
+_CHUNK_CHARS = 1 << 18
+
+_Chunk = tuple[list[str], bool]  # a slice's lines, and whether it is the last slice
 
 
-def _logical_lines(lines: list[str]) -> Iterator[_Logical]:
-    """Yield (line number, line, left-stripped line, heading level or 0, heading text, item).
+def _chunks(text: str) -> Iterator[_Chunk]:
+    """The lines of ``text`` (split on ``\\n``), a slice at a time.
 
-    Lines inside fenced code and HTML comments are not yielded at all, so a ``## [1.0.0]``
-    in a code sample is never taken for a release. Setext headings are folded into their
-    text line (level 1 or 2) and the underline skipped. The first-character tests before
-    each regex keep the scan linear and cheap: most lines are list items or prose.
+    Each slice but the last ends with one extra line, the first line of the next slice, so the
+    scanner can look one line ahead (for a setext underline) across the cut.
     """
-    fence: str | None = None
-    in_comment = False
-    n = len(lines)
-    i = 0
-    prev_text = False  # whether the previous yielded line was paragraph text
-    while i < n:
-        ln = lines[i]
-        i += 1
-        if fence is not None:
-            stripped = ln.strip()
-            if (
-                stripped[:1] == fence[0]
-                and len(stripped) >= len(fence)
-                and (stripped == fence[0] * len(stripped))
-            ):
-                fence = None
-            continue
-        if in_comment:
-            if "-->" in ln:
-                in_comment = False
-            continue
-        s = ln.lstrip()
-        if not s:
-            prev_text = False
-            yield i, ln, s, 0, "", None
-            continue
-        c = s[0]
-        indent = len(ln) - len(s)
-        if indent <= 3:
-            if c == "<" and s.startswith("<!--"):
-                in_comment = "-->" not in s[4:]
-                prev_text = False
-                continue
-            if c in "`~":
-                fm = _FENCE.match(ln)
-                if fm:
-                    fence = fm.group(1)
-                    prev_text = False
-                    continue
-            if c == "#":
-                atx = _atx(s)
-                if atx is not None:
-                    prev_text = False
-                    yield i, ln, s, atx[0], atx[1], None
-                    continue
-            if (
-                not prev_text
-                and i < n
-                and lines[i].lstrip()[:1] in ("=", "-")
-                and c not in ">-*+|"
-                and _item(ln, s) is None
-                and not (c == "[" and _LINK_DEF.match(ln))
-            ):
-                um = _SETEXT.match(lines[i])
-                if um:
-                    i += 1
-                    prev_text = False
-                    yield i - 1, ln, s, 1 if um.group(1)[0] == "=" else 2, s.strip(), None
-                    continue
-        item = _item(ln, s)
-        yield i, ln, s, 0, "", item
-        prev_text = item is None and not (c in "-*_" and _THEMATIC.match(ln))
+    pos = 0
+    while True:
+        cut = text.find("\n", pos + _CHUNK_CHARS)
+        if cut < 0:
+            yield (text[pos:] if pos else text).split("\n"), True
+            return
+        after = text.find("\n", cut + 1)
+        yield text[pos : len(text) if after < 0 else after].split("\n"), False
+        pos = cut + 1
 
 
 def parse_changelog(text: str, *, shown_as: str) -> Changelog:
     """Parse a changelog; never raises on content (problems become findings)."""
-    # NOTE: the scan allocates hundreds of thousands of small objects and no reference
-    # cycles, so the cyclic collector only costs time here (up to half the parse on a
-    # 10,000-release file, in bursts). It is paused for the scan and restored after.
+    # NOTE: the scan allocates many small objects and no reference cycles, so the cyclic
+    # collector only costs time here (up to half the parse on a 10,000-release file, in
+    # bursts). It is paused for the scan and restored after.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -307,159 +335,44 @@ def parse_changelog(text: str, *, shown_as: str) -> Changelog:
             gc.enable()
 
 
+class _File:
+    """What the file's scan gathers: findings, release blocks, link definitions, the title."""
+
+    __slots__ = ("blocks", "findings", "link_defs", "seen_content", "shown_as", "source", "title")
+
+    def __init__(self, shown_as: str, source: _Source) -> None:
+        self.shown_as = shown_as
+        self.source = source
+        self.findings: list[Finding] = []
+        self.blocks: list[tuple[bool, Release]] = []  # (is a release or Unreleased, the block)
+        self.link_defs: list[LinkDef] = []
+        self.title: int | None = None
+        self.seen_content = False
+
+    def add(self, rule: str, level: str, message: str, line: int, hint: str | None = None) -> None:
+        """Record a finding on ``line`` of the file."""
+        self.findings.append(
+            finding(rule, level, message, file=self.shown_as, line=line, hint=hint)  # type: ignore[arg-type]
+        )
+
+
+def _ignore(rule: str, level: str, message: str, line: int, hint: str | None = None) -> None:
+    """The finding callback of a release's second reading: its findings were made the first."""
+
+
 def _parse(text: str, shown_as: str) -> Changelog:
-    lines = text.split("\n")
-    findings: list[Finding] = []
-    f = shown_as
-
-    def add(rule: str, level: str, message: str, line: int, hint: str | None = None) -> None:
-        findings.append(finding(rule, level, message, file=f, line=line, hint=hint))  # type: ignore[arg-type]
-
-    title_line: int | None = None
-    seen_content = False
-    blocks: list[tuple[bool, Release]] = []  # (is a release or Unreleased, the block)
-    link_defs: list[LinkDef] = []
-    block: _Block | None = None
-    in_item = False  # the previous non-blank line belonged to a list item
-    blank_before = False
-
-    for no, ln, s, level, heading, item in _logical_lines(lines):
-        if not s:
-            blank_before = True
-            continue
-        if level == 1:
-            hv = _HEAD_VERSION.match(heading)
-            if hv and _LOOKS_VERSION.match(hv.group("bracketed") or hv.group("bare") or ""):
-                add(
-                    "CHG007",
-                    "error",
-                    f"release heading {heading!r} is at level 1",
-                    no,
-                    "releases are level-2 headings: `## [X.Y.Z] - YYYY-MM-DD`",
-                )
-            elif title_line is None and not seen_content:
-                title_line = no
-            else:
-                add(
-                    "CHG005",
-                    "warning",
-                    f"extra title {heading!r}",
-                    no,
-                    "a changelog has one `# ` title; use `## ` for releases",
-                )
-            seen_content = True
-            in_item = False
-            blank_before = False
-            continue
-        if not seen_content and title_line is None:
-            add(
-                "CHG001",
-                "error",
-                "the changelog does not start with a `# ` title",
-                no,
-                "start the file with `# Changelog`",
-            )
-        seen_content = True
-        if level == 2:
-            if block is not None:
-                blocks.append((block.is_release, block.finish(no - 1)))
-            block = _release_heading(heading, no, add)
-            in_item = False
-            blank_before = False
-            continue
-        if level == 3:
-            name = heading
-            if block is None:
-                add(
-                    "CHG023",
-                    "error",
-                    f"section {name!r} is not under a release heading",
-                    no,
-                    "put `### Added` (etc.) under a `## [X.Y.Z] - YYYY-MM-DD` heading",
-                )
-            else:
-                block.close_section()
-                canonical = _SECTION_BY_FOLD.get(name.casefold())
-                if canonical is None:
-                    add(
-                        "CHG020",
-                        "error",
-                        f"section {name!r} is not one of {', '.join(SECTION_NAMES)}",
-                        no,
-                        "move its entries under one of the six Keep a Changelog sections",
-                    )
-                    canonical = name
-                elif canonical != name:
-                    add(
-                        "CHG020", "warning", f"section {name!r} should be written {canonical!r}", no
-                    )
-                if canonical in block.seen_sections:
-                    add(
-                        "CHG021",
-                        "error",
-                        f"section {canonical!r} appears twice in {block.version} "
-                        f"(first on line {block.seen_sections[canonical]})",
-                        no,
-                        "merge the two sections",
-                    )
-                else:
-                    block.seen_sections[canonical] = no
-                block.current = canonical
-                block.current_line = no
-            in_item = False
-            blank_before = False
-            continue
-        if level >= 4:
-            in_item = False
-            blank_before = False
-            continue
-        c = s[0]
-        ld = _LINK_DEF.match(ln) if c == "[" else None
-        if ld and (not in_item or blank_before):
-            link_defs.append(LinkDef(ld.group(1), ld.group(2), no))
-            in_item = False
-            blank_before = False
-            continue
-        indented = ln[:1] in (" ", "\t") and not item
-        if item is not None:
-            if block is not None and block.current is not None:
-                body = item
-                block.entries.append(
-                    Entry(body, no, body.startswith("**") and _BREAKING.match(body) is not None)
-                )
-            elif block is not None:
-                add(
-                    "CHG024",
-                    "error",
-                    f"entry in {block.version} is not under a section heading",
-                    no,
-                    "put it under `### Added`, `### Fixed`, ... inside the release",
-                )
-            in_item = True
-        elif (in_item and (indented or not blank_before)) or (c in "-*_" and _THEMATIC.match(ln)):
-            pass  # continuation of a list item (indented, or lazy) or a rule line
-        elif block is not None and block.current is not None:
-            add(
-                "CHG022",
-                "error",
-                f"text under {block.current!r} in {block.version} is not a list entry",
-                no,
-                "write each change as a `- ` list item",
-            )
-            in_item = False
-        else:
-            in_item = False  # a summary paragraph under a release, or intro text
-        blank_before = False
-
+    source = _Source(text)
+    fs = _File(shown_as, source)
+    block, last = _scan(_chunks(text), None, fs)
     if block is not None:
-        blocks.append((block.is_release, block.finish(len(lines))))
-    if not seen_content and title_line is None:
+        fs.blocks.append((block.is_release, block.finish(last, source)))
+    add = fs.add
+    if not fs.seen_content and fs.title is None:
         add(
             "CHG001", "error", "the changelog is empty", 1, "start from docs/templates/CHANGELOG.md"
         )
-
-    unreleased = [b for ok, b in blocks if ok and b.is_unreleased]
-    releases = tuple(b for ok, b in blocks if ok and not b.is_unreleased)
+    unreleased = [b for ok, b in fs.blocks if ok and b.is_unreleased]
+    releases = tuple(b for ok, b in fs.blocks if ok and not b.is_unreleased)
     for extra in unreleased[1:]:
         add(
             "CHG013",
@@ -469,18 +382,260 @@ def _parse(text: str, shown_as: str) -> Changelog:
             "keep one [Unreleased] section at the top",
         )
     return Changelog(
-        shown_as=f,
-        lines=tuple(lines),
-        title_line=title_line,
+        shown_as=shown_as,
+        text=text,
+        title_line=fs.title,
         unreleased=unreleased[0] if unreleased else None,
         releases=releases,
-        link_defs=tuple(link_defs),
-        findings=tuple(findings),
+        link_defs=tuple(fs.link_defs),
+        findings=tuple(fs.findings),
     )
+
+
+def _scan_sections(source: _Source, line: int, end: int) -> tuple[Section, ...]:
+    """The sections of the release whose heading is on ``line`` and whose block ends at ``end``.
+
+    The file's own scanner, started after the heading (where the file's scan has just left
+    any fence, comment, paragraph and list): the same lines give the same entries.
+    """
+    block = _Block("", None, None, line, False, False, None)
+    lines = source.lines(line, end + 1)  # with the next line, if any, as a look-ahead
+    _scan([(lines, len(lines) <= end - line)], block, None, first=line)
+    block.close_section()
+    return tuple(block.sections)
+
+
+def _scan(
+    chunks: Iterable[_Chunk], block: _Block | None, fs: _File | None, *, first: int = 0
+) -> tuple[_Block | None, int]:
+    """Read the lines after line ``first``: the block still open, and the last line's number.
+
+    With ``fs`` (the whole file): findings, link definitions, release blocks (each closed at
+    the next level-2 heading) and entry counts. Without it (one release's lines): ``block``'s
+    sections and entries only. Lines inside fenced code and HTML comments are skipped, so a
+    ``## [1.0.0]`` in a code sample is never taken for a release; a setext heading is read on
+    its text line and its underline skipped. The first-character tests before each regex
+    keep the scan linear and cheap: most lines are list items, blank or prose.
+    """
+    add: _Adder = _ignore if fs is None else fs.add
+    fence: str | None = None
+    in_comment = False
+    prev_text = False  # the previous line was paragraph text (a setext underline may follow)
+    in_item = False  # the previous non-blank line belonged to a list item
+    blank_before = False
+    no = first  # 1-based number of the line being read
+    skip = 0  # lines at the start of the next slice already read (a setext underline)
+    for lines, final in chunks:
+        n = len(lines)
+        stop = n if final else n - 1  # a slice's extra last line is only a look-ahead
+        i = skip
+        skip = 0
+        while i < stop:
+            ln = lines[i]
+            i += 1
+            no += 1
+            if fence is not None:
+                stripped = ln.strip()
+                if (
+                    stripped[:1] == fence[0]
+                    and len(stripped) >= len(fence)
+                    and (stripped == fence[0] * len(stripped))
+                ):
+                    fence = None
+                continue
+            if in_comment:
+                if "-->" in ln:
+                    in_comment = False
+                continue
+            s = ln.lstrip()
+            if not s:
+                prev_text = False
+                blank_before = True
+                continue
+            c = s[0]
+            level = 0
+            heading = ""
+            where = no  # the heading's line: a setext heading's is its text line
+            if len(ln) - len(s) <= 3:
+                if c == "<" and s.startswith("<!--"):
+                    in_comment = "-->" not in s[4:]
+                    prev_text = False
+                    continue
+                if c in "`~":
+                    fm = _FENCE.match(ln)
+                    if fm:
+                        fence = fm.group(1)
+                        prev_text = False
+                        continue
+                if c == "#":
+                    atx = _atx(s)
+                    if atx is not None:
+                        level, heading = atx
+                if (
+                    not level
+                    and not prev_text
+                    and i < n
+                    and lines[i].lstrip()[:1] in ("=", "-")
+                    and c not in ">-*+|"
+                    and _item(ln, s) is None
+                    and not (c == "[" and _LINK_DEF.match(ln))
+                ):
+                    um = _SETEXT.match(lines[i])
+                    if um:
+                        level = 1 if um.group(1)[0] == "=" else 2
+                        heading = s.strip()
+                        if i == stop:  # the underline is the next slice's first line
+                            skip = 1
+                        i += 1
+                        no += 1
+            if level:
+                prev_text = False
+                if level == 1:
+                    if fs is not None:
+                        _level_one(fs, heading, where)
+                    in_item = False
+                    blank_before = False
+                    continue
+            if fs is not None:
+                if not fs.seen_content and fs.title is None:
+                    add(
+                        "CHG001",
+                        "error",
+                        "the changelog does not start with a `# ` title",
+                        where,
+                        "start the file with `# Changelog`",
+                    )
+                fs.seen_content = True
+            if level:
+                in_item = False
+                blank_before = False
+                if level == 2:
+                    if fs is None:
+                        return block, no  # not inside one release's lines
+                    if block is not None:
+                        fs.blocks.append((block.is_release, block.finish(where - 1, fs.source)))
+                    block = _release_heading(heading, where, add)
+                elif level == 3:
+                    _section_heading(block, heading, where, add, detail=fs is None)
+                continue
+            item = _item(ln, s)
+            thematic = c in "-*_" and _THEMATIC.match(ln) is not None
+            prev_text = item is None and not thematic
+            ld = _LINK_DEF.match(ln) if c == "[" else None
+            if ld and (not in_item or blank_before):
+                if fs is not None:
+                    fs.link_defs.append(LinkDef(ld.group(1), ld.group(2), no))
+                in_item = False
+                blank_before = False
+                continue
+            if item is not None:
+                if block is not None and block.current is not None:
+                    if fs is None:
+                        breaking = item.startswith("**") and _BREAKING.match(item) is not None
+                        block.entries.append(Entry(item, no, breaking))
+                    else:
+                        block.entry_count += 1
+                elif block is not None:
+                    add(
+                        "CHG024",
+                        "error",
+                        f"entry in {block.version} is not under a section heading",
+                        no,
+                        "put it under `### Added`, `### Fixed`, ... inside the release",
+                    )
+                in_item = True
+            elif (in_item and (blank_before is False or ln[:1] in (" ", "\t"))) or thematic:
+                pass  # continuation of a list item (indented, or lazy) or a rule line
+            elif block is not None and block.current is not None:
+                add(
+                    "CHG022",
+                    "error",
+                    f"text under {block.current!r} in {block.version} is not a list entry",
+                    no,
+                    "write each change as a `- ` list item",
+                )
+                in_item = False
+            else:
+                in_item = False  # a summary paragraph under a release, or intro text
+            blank_before = False
+    return block, no
+
+
+def _level_one(fs: _File, heading: str, no: int) -> None:
+    """A ``# `` heading: the title, an extra title (CHG005) or a release one level up (CHG007)."""
+    hv = _HEAD_VERSION.match(heading)
+    if hv and _LOOKS_VERSION.match(hv.group("bracketed") or hv.group("bare") or ""):
+        fs.add(
+            "CHG007",
+            "error",
+            f"release heading {heading!r} is at level 1",
+            no,
+            "releases are level-2 headings: `## [X.Y.Z] - YYYY-MM-DD`",
+        )
+    elif fs.title is None and not fs.seen_content:
+        fs.title = no
+    else:
+        fs.add(
+            "CHG005",
+            "warning",
+            f"extra title {heading!r}",
+            no,
+            "a changelog has one `# ` title; use `## ` for releases",
+        )
+    fs.seen_content = True
+
+
+def _section_heading(
+    block: _Block | None, name: str, no: int, add: _Adder, *, detail: bool
+) -> None:
+    """A ``### `` heading: the section entries go under from here (CHG020, CHG021, CHG023)."""
+    if block is None:
+        add(
+            "CHG023",
+            "error",
+            f"section {name!r} is not under a release heading",
+            no,
+            "put `### Added` (etc.) under a `## [X.Y.Z] - YYYY-MM-DD` heading",
+        )
+        return
+    if detail:
+        block.close_section()
+    canonical = _SECTION_BY_FOLD.get(name.casefold())
+    if canonical is None:
+        add(
+            "CHG020",
+            "error",
+            f"section {name!r} is not one of {', '.join(SECTION_NAMES)}",
+            no,
+            "move its entries under one of the six Keep a Changelog sections",
+        )
+        canonical = name
+    elif canonical != name:
+        add("CHG020", "warning", f"section {name!r} should be written {canonical!r}", no)
+    if canonical in block.seen_sections:
+        add(
+            "CHG021",
+            "error",
+            f"section {canonical!r} appears twice in {block.version} "
+            f"(first on line {block.seen_sections[canonical]})",
+            no,
+            "merge the two sections",
+        )
+    else:
+        block.seen_sections[canonical] = no
+    block.current = canonical
+    block.current_line = no
 
 
 def _release_heading(text: str, no: int, add: _Adder) -> _Block:
     """Read a level-2 heading as a release; odd forms are findings, never exceptions."""
+    fast = _PLAIN_HEADING.fullmatch(text)
+    if fast is not None and parse_iso_date(fast.group(5)) is not None:
+        # `[X.Y.Z] - YYYY-MM-DD`, the form almost every heading has: what the general reading
+        # below makes of it, without its five regular expressions.
+        major, minor, patch = int(fast.group(2)), int(fast.group(3)), int(fast.group(4))
+        key: VersionKey = (major, minor, patch, 1, ())
+        return _Block(fast.group(1), key, fast.group(5), no, False, True, None)
     m = _HEAD_VERSION.match(text)
     raw = (m.group("bracketed") or m.group("bare") or "") if m else ""
     bracketed = bool(m and m.group("bracketed") is not None)
@@ -509,8 +664,8 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
             "a version gets its heading when it is released (bump-version does it)",
         )
         return _Block(UNRELEASED, None, None, no, False, bracketed, url)
-    key = version_key(version)
-    if key is None:
+    slow_key = version_key(version)
+    if slow_key is None:
         add(
             "CHG011",
             "error",
@@ -573,7 +728,7 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
             no,
             "write the date as YYYY-MM-DD, e.g. 2024-01-15",
         )
-    return _Block(version, key, date, no, yanked, bracketed, url)
+    return _Block(version, slow_key, date, no, yanked, bracketed, url)
 
 
 class _Adder(Protocol):
