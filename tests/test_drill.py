@@ -280,6 +280,34 @@ else:
 '''
 
 
+HOOK = r'''#!PYTHON
+"""origin's post-receive: GitHub shows what was pushed (refs; files are mirrored by the drill)."""
+import json, subprocess, sys, urllib.error, urllib.request
+
+API, REPO, TOKEN = (APIREPO)
+
+
+def call(method, path, body):
+    request = urllib.request.Request(
+        f"{API}/repos/{REPO}/git/{path}", method=method, data=json.dumps(body).encode(),
+        headers={"Authorization": "token " + TOKEN, "Accept": "application/vnd.github+json",
+                 "Content-Type": "application/json"})
+    urllib.request.urlopen(request).close()
+
+
+for line in sys.stdin:
+    old, new, ref = line.split()
+    if set(new) == {"0"}:
+        continue  # a deletion: the drill's next sync drops the ref
+    sha = subprocess.run(["git", "rev-parse", new + "^{commit}"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    try:
+        call("PATCH", "refs/" + ref.removeprefix("refs/"), {"sha": sha, "force": True})
+    except urllib.error.HTTPError:
+        call("POST", "refs", {"ref": ref, "sha": sha})
+'''
+
+
 # --- the desk: a clone, its origin and the loopback GitHub ----------------------------------------
 
 
@@ -593,6 +621,17 @@ class Desk:
             },
         }
 
+    def update_pr(self, number: int) -> None:
+        """After a push to its branch: the PR's head and changed files, as GitHub shows them."""
+        pr = self.api.repo(REPO).pulls[number]
+        head = self.api.repo(REPO).resolve(f"heads/{pr.head_ref}")
+        assert head is not None
+        pr.head_sha = head
+        pr.files.clear()
+        self.api.add_pull_files(REPO, number, self.changed(pr.base_sha, head))
+        pr.commits.clear()
+        self.api.add_pull_commit(REPO, number, author=QUANT, sha=head)
+
     def merge(self, number: int) -> str:
         """Merge the PR into main with a merge commit, as GitHub's button does."""
         pr = self.api.repo(REPO).pulls[number]
@@ -624,6 +663,14 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
             api.set_collaborator(REPO, login, permission)
         d = Desk(tmp_path_factory.mktemp("drill"), api)
         subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(d.origin)], check=True)
+        hook = d.origin / "hooks" / "post-receive"
+        hook.write_text(
+            HOOK.replace("PYTHON", sys.executable, 1).replace(
+                "APIREPO", repr((api.url, REPO, TOKEN))[1:-1], 1
+            ),
+            encoding="utf-8",
+        )
+        hook.chmod(0o755)
         d.git("init", "-q", "-b", "main")
         d.git("remote", "add", "origin", str(d.origin))
         yield d
@@ -691,7 +738,10 @@ def test_2_a_change_pr_to_a_strategy_holds_until_signed_off(desk: Desk) -> None:
     audit = desk.job("pr-gate.yml", "audit", event=event)
     assert audit.code == 0, audit.log  # a change PR: what the release will need is a notice
     assert "docs/audits" in audit.log
-    signoff = desk.job("pr-gate.yml", "signoff", event=event)
+    bias = desk.job("pr-gate.yml", "bias", event=event)
+    assert bias.code == 0, bias.log
+    needs = {"bias": bias.outputs["junit"]}
+    signoff = desk.job("pr-gate.yml", "signoff", event=event, needs=needs)
     assert signoff.code == 1, signoff.log  # HOLD: nobody has signed off yet
     head = desk.api.repo(REPO).pulls[number].head_sha
     (check,) = desk.check_runs(head)
@@ -701,10 +751,160 @@ def test_2_a_change_pr_to_a_strategy_holds_until_signed_off(desk: Desk) -> None:
 
     for who in SIGN_OFF:
         desk.api.add_review(REPO, number, user=who, state="APPROVED")
-    signoff = desk.job("pr-gate.yml", "signoff", event=event)
+    signoff = desk.job("pr-gate.yml", "signoff", event=event, needs=needs)
     assert signoff.code == 0, signoff.log
     (check,) = desk.check_runs(head)  # the same check run, updated
     assert check.conclusion == "success"
     (comment,) = desk.comments(number)  # the same comment, updated
     assert "- [x] APPROVED for production" in comment
     desk.merge(number)
+
+
+def audit_report(version: str, audit: str) -> str:
+    """The auditor's report (docs/releasekit-templates/audit_report.md, filled in)."""
+    windows = "\n".join(
+        f"| {i} | 2022-0{i}-01 to 2023-0{i}-01 | +10.0% | 2023-0{i}-01 to 2023-0{i}-28 | "
+        f"{'+' if i != 3 else '-'}1.{i}% |"
+        for i in range(1, 6)
+    )
+    return f"""# Audit report: ICT_QM {version}
+
+| Field | Value |
+|---|---|
+| Audit ID | {audit} |
+| Strategy | ICT_QM |
+| Version | {version} |
+| Auditor | M. Okafor |
+| Date | {TODAY} |
+| Verdict | PASS |
+
+## 1. Scope
+
+strategies/ict_qm.pine, EURUSD 15-minute bars, 0.04% commission.
+
+## 2. Data and method
+
+Tick archive 2022-2023; 12 months in-sample, the next month out-of-sample.
+
+## 3. Bias review
+
+The higher-timeframe bias reads the previous closed bar (lookahead_off); tests/test_bias.py.
+
+## 4. Risk and execution
+
+1% of equity per trade, ATR stop.
+
+## 5. Fixes
+
+- [x] Kill zones evaluated in UTC — Verified: backtest re-run on a UTC chart gives the same trades
+
+## 6. Walk-forward
+
+| Window | In-sample | IS return | Out-of-sample | OOS return |
+|---|---|---|---|---|
+{windows}
+
+Consistency: 80% (4 of 5 out-of-sample windows profitable).
+
+## 7. Conclusion
+
+PASS.
+"""
+
+
+def paper_report(version: str) -> str:
+    """The paper reconciliation (docs/releasekit-templates/paper_reconciliation.md)."""
+    return f"""# Paper reconciliation: ICT_QM {version}
+
+| Field | Value |
+|---|---|
+| Strategy | ICT_QM |
+| Version | {version} |
+| Paper period | 2026-11-01 to 2026-11-14 |
+| Backtest period | 2026-11-01 to 2026-11-14 |
+
+## Metrics
+
+| Metric | Paper | Backtest | Divergence |
+|---|---|---|---|
+| Sharpe | 1.20 | 1.40 | 14.3% |
+| Trades | 25 | 27 | 7.4% |
+| Win rate | 52.0% | 55.6% | 6.5% |
+
+## Notes
+
+Two backtest trades had no paper fill.
+"""
+
+
+def record_audit(d: Desk, version: str, audit: str, release: str) -> None:
+    """The auditor's hand edits: report, paper reconciliation, audit-log row, then the stamp."""
+    (d.work / "docs" / "paper").mkdir(parents=True, exist_ok=True)
+    (d.work / "docs" / "audits" / "ict_qm_audit.md").write_text(audit_report(version, audit))
+    (d.work / "docs" / "paper" / "ict_qm_paper.md").write_text(paper_report(version))
+    log = d.work / "docs" / "audits" / "audit_log.md"
+    row = (
+        f"| {audit} | ICT_QM | {version} | {release} | {TODAY} | M. Okafor | PASS "
+        "| [ict_qm_audit.md](ict_qm_audit.md) | — |\n"
+    )
+    log.write_text(log.read_text(encoding="utf-8") + row, encoding="utf-8")
+    stamp = d.releasekit("audit", "stamp", "ICT_QM")
+    assert stamp.returncode == 0, stamp.stdout + stamp.stderr
+
+
+@dataclass
+class Release:
+    """What the drill carries from one step to the next."""
+
+    number: int = 0
+    version: str = ""
+    merge: str = ""
+
+
+RELEASE = Release()
+
+
+def test_3_prepare_release_opens_the_release_pr(desk: Desk) -> None:
+    desk.git("checkout", "-q", "main")
+    run = desk.job(
+        "prepare-release.yml", "prepare", inputs={"part": "minor"}, event_name="workflow_dispatch"
+    )
+    desk.sync()
+    assert run.code == 0, run.log
+    assert run.outputs["bump"]["version"] == "0.2.0"
+    assert run.outputs["publish"]["branch"] == "release/v0.2.0"
+    (pr,) = [p for p in desk.api.repo(REPO).pulls.values() if p.head_ref == "release/v0.2.0"]
+    assert pr.title == "Release v0.2.0"
+    assert "ICT_QM strategy" in (pr.body or "")
+    assert desk.api.requests_to("POST", r"/pulls$")
+    RELEASE.number, RELEASE.version = pr.number, "0.2.0"
+
+
+def test_4_the_release_pr_passes_its_gates_with_audit_paper_and_anti_bias_evidence(
+    desk: Desk,
+) -> None:
+    desk.git("checkout", "-q", "release/v0.2.0")
+    record_audit(desk, "1.0.0", f"AUD-{TODAY}-001", "0.2.0")
+    desk.commit("ICT_QM 1.0.0: audit, paper reconciliation and audit-log row")
+    desk.push("release/v0.2.0")
+    desk.update_pr(RELEASE.number)
+    event = desk.pr_event(RELEASE.number)
+    for job in ("changelog", "audit"):
+        run = desk.job("pr-gate.yml", job, event=event)
+        assert run.code == 0, run.log
+    head = desk.api.repo(REPO).pulls[RELEASE.number].head_sha
+    bias = desk.job("pr-gate.yml", "bias", event=event)
+    assert bias.code == 0, bias.log
+    needs = {"bias": bias.outputs["junit"]}
+    signoff = desk.job("pr-gate.yml", "signoff", event=event, needs=needs)
+    assert signoff.code == 1, signoff.log  # HOLD until the four sign-offs
+    for who in SIGN_OFF:
+        desk.api.add_review(REPO, RELEASE.number, user=who, state="APPROVED")
+    signoff = desk.job("pr-gate.yml", "signoff", event=event, needs=needs)
+    assert signoff.code == 0, signoff.log
+    (check,) = desk.check_runs(head)
+    assert check.conclusion == "success"
+    (comment,) = desk.comments(RELEASE.number)
+    assert "- [x] APPROVED for production" in comment
+    assert "- [x] Anti-bias" in comment
+    RELEASE.merge = desk.merge(RELEASE.number)

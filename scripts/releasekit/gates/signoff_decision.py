@@ -14,7 +14,8 @@ drift apart:
    tightened one) or the merge commit's first parent (``policy_at_commit``, evidence: the
    policy the merge was made under);
 3. **the release type** (``classify_pull``): labels, branch, changed paths and the modules
-   governed Python files import (``core.signoff.imports``, from the head commit's code);
+   governed Python files import (``core.signoff.imports``, from the head commit's code); a
+   release PR's changed paths include everything changed since the previous release tag;
 4. **the decision** (``decide``): ``core.signoff.decision`` over all of it and the evidence.
 """
 
@@ -43,7 +44,7 @@ from releasekit.core.signoff.release_types import (
 )
 from releasekit.errors import InfraError
 from releasekit.workspace.audit import load_policy_at_ref
-from releasekit.workspace.git_tree import changed_files_from_git, python_sources
+from releasekit.workspace.git_tree import changed_files_from_git, python_sources, shipped_files
 from releasekit.workspace.release_files import VERSION_NAME
 
 FULL_SHA_LENGTH = 40
@@ -150,21 +151,28 @@ def classify_pull(
     Imports are followed only when the pull request changes a Python file, read from the
     commit's objects when the checkout has them, else from the checked-out files.
     """
-    paths = touched_paths(pull.files)
+    files = pull.files
+    if repo is not None and _moves_a_release(pull):
+        # A release PR is judged by what the release ships, not only by its own diff.
+        shipped = shipped_files(repo, pull.pr.head_sha) or []
+        files = tuple({f.path: f for f in (*shipped, *pull.files)}.values())
+    paths = touched_paths(files)
     if repo is None or not any(p.endswith(".py") for p in paths):
-        return classify(pull.pr, pull.files, policy)
+        return classify(pull.pr, files, policy)
     sources, _ = python_sources(repo, code_commit)
     entries = governed_entries(policy, sources)
-    return classify(pull.pr, pull.files, policy, governed_imports(sources, entries))
+    return classify(pull.pr, files, policy, governed_imports(sources, entries))
+
+
+def _moves_a_release(pull: PullFacts) -> bool:
+    return pull.pr.head_ref.startswith(RELEASE_BRANCH_PREFIXES) or VERSION_NAME in touched_paths(
+        pull.files
+    )
 
 
 def is_release_pr(pull: PullFacts, cls: Classification) -> bool:
     """A release PR: it changes version.yaml, comes from release/*, or is a hotfix."""
-    return (
-        cls.hotfix
-        or pull.pr.head_ref.startswith(RELEASE_BRANCH_PREFIXES)
-        or VERSION_NAME in touched_paths(pull.files)
-    )
+    return cls.hotfix or _moves_a_release(pull)
 
 
 def decide(

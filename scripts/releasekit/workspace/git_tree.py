@@ -62,6 +62,28 @@ def changed_files_from_git(repo: Path, base: str, head: str) -> list[ChangedFile
     ]
 
 
+def shipped_files(repo: Path, head: str) -> list[ChangedFile] | None:
+    """What a release cut at ``head`` ships: every path changed since the newest release tag
+    (``vX.Y.Z[-suffix]``) that ``head`` contains, or before the first one, since the
+    repository's first commit.
+
+    A release PR moves version.yaml; the strategies it ships came in through change PRs, so
+    its own diff alone would name the wrong release type. None when the checkout lacks it.
+    """
+    if resolve_commit(repo, head, option="head", timeout=GIT_TIMEOUT) is None:
+        return None
+    pattern = "v[0-9]*.[0-9]*.[0-9]*"
+    proc = _git(repo, "describe", "--tags", "--abbrev=0", f"--match={pattern}", head)
+    tag = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    if proc.returncode == 0 and tag:
+        return changed_files_from_git(repo, f"refs/tags/{tag}", head)
+    roots = _git(repo, "rev-list", "--max-parents=0", head)
+    first = roots.stdout.decode("ascii", "replace").split()
+    if roots.returncode != 0 or not first:
+        return None
+    return changed_files_from_git(repo, first[-1], head)
+
+
 def python_sources(repo: Path, commit: str) -> tuple[dict[str, str], str]:
     """Every ``*.py`` file of ``commit`` (path → text) and where it was read from.
 
