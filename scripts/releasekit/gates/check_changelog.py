@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.core.report import Finding, Report, finding
-from releasekit.core.rollout.hotfix import is_hotfix_lookalike, lookalike_finding
 from releasekit.core.versioning.changelog import Changelog
 from releasekit.core.versioning.release_rules import evaluate_release_files
 from releasekit.core.versioning.version_file import VersionFile
@@ -68,9 +67,14 @@ def check_changelog(request: ChangelogRequest) -> Report:
         if notice is not None:
             require = False
             extra.append(notice)
-    if request.tag is not None and is_hotfix_lookalike(request.tag):
-        # A hotfix tag spelled otherwise would ship like a hotfix and escape its deadlines.
-        extra.append(lookalike_finding(request.tag))
+    if request.tag is not None:
+        # Imported for a tag only: the hotfix rules bring in the rollout controller and its
+        # JSON Schema validator (40 ms), which checking the files alone never needs.
+        from releasekit.core.rollout.hotfix import is_hotfix_lookalike, lookalike_finding
+
+        if is_hotfix_lookalike(request.tag):
+            # A hotfix tag spelled otherwise would ship like a hotfix and escape its deadlines.
+            extra.append(lookalike_finding(request.tag))
     report = evaluate_release_files(
         cl, vf, as_of=request.as_of, tag=request.tag, require_unreleased=require
     ).with_findings(extra)

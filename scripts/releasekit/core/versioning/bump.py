@@ -23,9 +23,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.versioning.changelog import Changelog, LinkDef, Release, parse_changelog
@@ -41,8 +39,10 @@ from releasekit.core.versioning.versions import (
     next_version,
     parse_version,
 )
-from releasekit.core.yamldoc import parse_yaml
 from releasekit.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    import yaml
 
 TOOL = "bump-version"
 
@@ -345,6 +345,8 @@ def _scalar_edit(
     text: str, node: yaml.Node, value: str, *, shown_as: str, what: str
 ) -> tuple[int, int, str]:
     """(start, end, replacement) for a one-line scalar, keeping its tag and quote style."""
+    import yaml  # only when version.yaml is edited: reading the files does not need PyYAML
+
     if not isinstance(node, yaml.ScalarNode):
         raise _cannot_edit(shown_as, node, what)
     start, end = node.start_mark.index, node.end_mark.index
@@ -364,6 +366,8 @@ def _list_insert(
     text: str, seq: yaml.SequenceNode, item: str, *, shown_as: str
 ) -> tuple[int, int, str]:
     """(start, start, insertion) putting ``item`` first in the list, styled like its items."""
+    import yaml
+
     first = seq.value[0]
     style = first.style if isinstance(first, yaml.ScalarNode) else None
     quoted = _quote(item, style if style in ('"', "'") else '"')
@@ -393,6 +397,10 @@ def bump_version_file(
     Only the characters of the two values change and one list item is added; comments, key
     order, blank lines and each value's quoting stay as they were.
     """
+    import yaml
+
+    from releasekit.core.yamldoc import parse_yaml
+
     doc = parse_yaml(text, shown_as=shown_as)
     edits: list[tuple[int, int, str]] = []
     for key, value in (("version", str(version)), ("release_date", date.isoformat())):

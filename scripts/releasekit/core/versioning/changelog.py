@@ -33,6 +33,7 @@ from releasekit.core.versioning.versions import Version, VersionKey, parse_versi
 SECTION_NAMES = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 UNRELEASED = "Unreleased"
 _SECTION_BY_FOLD = {name.casefold(): name for name in SECTION_NAMES}
+_SECTION_SET = frozenset(SECTION_NAMES)
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -414,8 +415,8 @@ def _scan(
     the next level-2 heading) and entry counts. Without it (one release's lines): ``block``'s
     sections and entries only. Lines inside fenced code and HTML comments are skipped, so a
     ``## [1.0.0]`` in a code sample is never taken for a release; a setext heading is read on
-    its text line and its underline skipped. The first-character tests before each regex
-    keep the scan linear and cheap: most lines are list items, blank or prose.
+    its text line and its underline skipped. Each line is classified by its first character
+    before any regular expression runs: most lines are list items, blank or headings.
     """
     add: _Adder = _ignore if fs is None else fs.add
     fence: str | None = None
@@ -423,6 +424,7 @@ def _scan(
     prev_text = False  # the previous line was paragraph text (a setext underline may follow)
     in_item = False  # the previous non-blank line belonged to a list item
     blank_before = False
+    fresh = fs is not None  # nothing but blank lines read yet (CHG001)
     no = first  # 1-based number of the line being read
     skip = 0  # lines at the start of the next slice already read (a setext underline)
     for lines, final in chunks:
@@ -454,30 +456,43 @@ def _scan(
                 continue
             c = s[0]
             level = 0
-            heading = ""
-            where = no  # the heading's line: a setext heading's is its text line
-            if len(ln) - len(s) <= 3:
-                if c == "<" and s.startswith("<!--"):
+            item: str | None = None
+            if c in "-*+":  # a bullet item, a thematic break or text; never a heading
+                if len(ln) - len(s) <= 3:
+                    if len(s) == 1:
+                        item = ""
+                    elif s[1] in " \t":
+                        item = s[2:].strip()
+            elif len(ln) - len(s) <= 3:
+                if c == "#":
+                    # An ATX heading: 1-6 '#', then a space or the end of the line.
+                    where = no
+                    level = len(s) - len(s.lstrip("#"))
+                    if level > 6 or (len(s) > level and s[level] not in " \t"):
+                        level = 0
+                    else:
+                        heading = s[level:].strip()
+                        if heading.endswith("#"):  # an optional closing sequence: "## 1.0 ##"
+                            bare = heading.rstrip("#")
+                            if not bare or bare[-1] in " \t":
+                                heading = bare.strip()
+                elif c == "<" and s.startswith("<!--"):
                     in_comment = "-->" not in s[4:]
                     prev_text = False
                     continue
-                if c in "`~":
+                elif c in "`~":
                     fm = _FENCE.match(ln)
                     if fm:
                         fence = fm.group(1)
                         prev_text = False
                         continue
-                if c == "#":
-                    atx = _atx(s)
-                    if atx is not None:
-                        level, heading = atx
                 if (
                     not level
                     and not prev_text
+                    and c not in ">|"
                     and i < n
                     and lines[i].lstrip()[:1] in ("=", "-")
-                    and c not in ">-*+|"
-                    and _item(ln, s) is None
+                    and not (c.isdigit() and _item(ln, s) is not None)
                     and not (c == "[" and _LINK_DEF.match(ln))
                 ):
                     um = _SETEXT.match(lines[i])
@@ -488,47 +503,46 @@ def _scan(
                             skip = 1
                         i += 1
                         no += 1
+                        where = no - 1  # a setext heading's line is its text line
+                if not level and c.isdigit():
+                    item = _item(ln, s)
             if level:
                 prev_text = False
+                in_item = False
+                blank_before = False
                 if level == 1:
                     if fs is not None:
                         _level_one(fs, heading, where)
-                    in_item = False
-                    blank_before = False
+                    fresh = False
                     continue
-            if fs is not None:
-                if not fs.seen_content and fs.title is None:
-                    add(
-                        "CHG001",
-                        "error",
-                        "the changelog does not start with a `# ` title",
-                        where,
-                        "start the file with `# Changelog`",
-                    )
-                fs.seen_content = True
-            if level:
-                in_item = False
-                blank_before = False
-                if level == 2:
-                    if fs is None:
+                if fs is None:
+                    if level == 2:
                         return block, no  # not inside one release's lines
+                elif fresh:
+                    fresh = False
+                    _untitled(fs, where)
+                if level == 2:
                     if block is not None:
-                        fs.blocks.append((block.is_release, block.finish(where - 1, fs.source)))
+                        fs.blocks.append((block.is_release, block.finish(where - 1, fs.source)))  # type: ignore[union-attr]
                     block = _release_heading(heading, where, add)
                 elif level == 3:
-                    _section_heading(block, heading, where, add, detail=fs is None)
+                    if (
+                        fs is not None
+                        and block is not None
+                        and heading in _SECTION_SET
+                        and heading not in block.seen_sections
+                    ):
+                        block.seen_sections[heading] = where  # a section as it should be
+                        block.current = heading
+                        block.current_line = where
+                    else:
+                        _section_heading(block, heading, where, add, detail=fs is None)
                 continue
-            item = _item(ln, s)
-            thematic = c in "-*_" and _THEMATIC.match(ln) is not None
-            prev_text = item is None and not thematic
-            ld = _LINK_DEF.match(ln) if c == "[" else None
-            if ld and (not in_item or blank_before):
-                if fs is not None:
-                    fs.link_defs.append(LinkDef(ld.group(1), ld.group(2), no))
-                in_item = False
-                blank_before = False
-                continue
+            if fresh:
+                fresh = False
+                _untitled(fs, no)  # type: ignore[arg-type]
             if item is not None:
+                prev_text = False
                 if block is not None and block.current is not None:
                     if fs is None:
                         breaking = item.startswith("**") and _BREAKING.match(item) is not None
@@ -544,7 +558,19 @@ def _scan(
                         "put it under `### Added`, `### Fixed`, ... inside the release",
                     )
                 in_item = True
-            elif (in_item and (blank_before is False or ln[:1] in (" ", "\t"))) or thematic:
+                blank_before = False
+                continue
+            thematic = c in "-*_" and _THEMATIC.match(ln) is not None
+            prev_text = not thematic
+            if c == "[" and (not in_item or blank_before):
+                ld = _LINK_DEF.match(ln)
+                if ld:
+                    if fs is not None:
+                        fs.link_defs.append(LinkDef(ld.group(1), ld.group(2), no))
+                    in_item = False
+                    blank_before = False
+                    continue
+            if (in_item and (blank_before is False or ln[:1] in (" ", "\t"))) or thematic:
                 pass  # continuation of a list item (indented, or lazy) or a rule line
             elif block is not None and block.current is not None:
                 add(
@@ -559,6 +585,19 @@ def _scan(
                 in_item = False  # a summary paragraph under a release, or intro text
             blank_before = False
     return block, no
+
+
+def _untitled(fs: _File, no: int) -> None:
+    """The first line with content is not a title: CHG001."""
+    fs.seen_content = True
+    if fs.title is None:
+        fs.add(
+            "CHG001",
+            "error",
+            "the changelog does not start with a `# ` title",
+            no,
+            "start the file with `# Changelog`",
+        )
 
 
 def _level_one(fs: _File, heading: str, no: int) -> None:
