@@ -29,7 +29,6 @@ import datetime
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -80,7 +79,8 @@ class Expression:
         pos = 0
         while pos < len(text.rstrip()):
             match = _TOKEN.match(text, pos)
-            assert match is not None and match.end() > pos, f"cannot read {text!r} at {pos}"
+            assert match is not None, f"cannot read {text!r} at {pos}"
+            assert match.end() > pos, f"cannot read {text!r} at {pos}"
             kind = match.lastgroup
             assert kind is not None
             self.tokens.append((kind, match.group(kind)))
@@ -152,10 +152,10 @@ class Expression:
         if text in ("true", "false"):
             return text == "true"
         parts = text.split(".")
+        known = _text(self.context.get("steps", "")).split(",")
         if text not in self.context and parts[0] == "steps" and len(parts) == 4:
             # A step that was skipped, or did not set that output: empty, as in Actions.
-            if parts[1] in _text(self.context.get("steps", "")).split(","):
-                return ""
+            return "" if parts[1] in known else pytest.fail(f"no step {parts[1]} in the job")
         if text not in self.context:
             pytest.fail(f"the workflow uses an expression the drill does not model: {text}")
         return self.context[text]
@@ -406,7 +406,7 @@ class Desk:
         for name in [r for r in repo.refs if r.startswith(("heads/", "tags/"))]:
             del repo.refs[name]
         for line in listing.splitlines():
-            ref, sha, peeled = (line.split(" ") + [""])[:3]
+            ref, sha, peeled = [*line.split(" "), ""][:3]
             short = ref.removeprefix("refs/")
             self.api.set_ref(REPO, short, peeled or sha)
             if short.startswith("heads/"):
@@ -578,7 +578,10 @@ class Desk:
         """action.yml's validate and run steps with these inputs (the venv is this Python)."""
         unknown = set(with_) - set(ACTION["inputs"])
         assert not unknown, f"not inputs of action.yml: {unknown}"
-        context: dict[str, Value] = {"github.token": TOKEN, "steps.env.outputs.python": sys.executable}
+        context: dict[str, Value] = {
+            "github.token": TOKEN,
+            "steps.env.outputs.python": sys.executable,
+        }
         for key, spec in ACTION["inputs"].items():
             context[f"inputs.{key}"] = with_.get(key, evaluate(spec.get("default", ""), context))
         outputs: dict[str, str] = {}
@@ -701,9 +704,9 @@ def strategy_text(version: str, audit: str) -> str:
         f"// Audit: {audit} (PASS)\n"
         f"// Released: {TODAY}\n"
         '//\nstrategy("ICT QM", overlay = true)\n'
-        "htf = request.security(syminfo.tickerid, \"240\", close[1], "
+        'htf = request.security(syminfo.tickerid, "240", close[1], '
         "lookahead = barmerge.lookahead_off)\n"
-        "if ta.crossover(close, htf)\n    strategy.entry(\"L\", strategy.long)\n"
+        'if ta.crossover(close, htf)\n    strategy.entry("L", strategy.long)\n'
     )
 
 
@@ -716,6 +719,54 @@ def add_unreleased(d: Desk, line: str) -> None:
     )
 
 
+# The desk's own deploy and monitoring commands (docs/walkthrough.md, step 1): releasekit runs
+# them; these stand-ins deploy nothing and report what the drill's simulated market did.
+ROLLOUT_POLICY = """\
+rollout:
+  commands:
+    metrics: [python, scripts/metrics.py, --version, "{version}", --env, "{environment}",
+              --since, "{since}", --until, "{until}"]
+    deploy: [python, scripts/deploy.py, --version, "{tag}", --env, "{environment}",
+             --size, "{size}"]
+"""
+METRICS_SCRIPT = """\
+\"\"\"The desk's monitoring export: one releasekit.rollout-metrics/1 snapshot on stdout.\"\"\"
+
+import argparse
+import json
+import pathlib
+
+parser = argparse.ArgumentParser()
+for option in ("--version", "--env", "--since", "--until"):
+    parser.add_argument(option, required=True)
+args = parser.parse_args()
+snapshot = {
+    "schema": "releasekit.rollout-metrics/1",
+    "version": args.version,
+    "environment": args.env,
+    "period": {"start": args.since, "end": args.until},
+    "trades": 30,
+    "errors": {"critical": 0},
+    "live_errors": 0,
+    "pnl": {"value": 120.0, "expected_min": -500.0, "expected_max": 2000.0},
+    "signal_divergence": 0.05,
+    "instability": [],
+}
+# What the monitoring saw about this version (the drill's market writes it).
+observed = pathlib.Path("monitoring") / f"{args.version}.json"
+if observed.exists():
+    snapshot.update(json.loads(observed.read_text()))
+print(json.dumps(snapshot))
+"""
+DEPLOY_SCRIPT = """\
+\"\"\"The desk's deploy command: puts a tagged version on paper or live at a size.\"\"\"
+
+import sys
+
+print("deployed", " ".join(sys.argv[1:]))
+"""
+
+
 def test_1_init_makes_a_repository_whose_own_checks_pass(desk: Desk) -> None:
     done = desk.releasekit(
         "init", "--founder", FOUNDER, "--auditor", AUDITOR, "--risk", RISK,
@@ -724,6 +775,11 @@ def test_1_init_makes_a_repository_whose_own_checks_pass(desk: Desk) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "created: .github/release-policy.yml" in done.stdout
+    policy_file = desk.work / ".github" / "release-policy.yml"
+    policy_file.write_text(policy_file.read_text(encoding="utf-8") + ROLLOUT_POLICY)
+    (desk.work / "scripts").mkdir()
+    (desk.work / "scripts" / "metrics.py").write_text(METRICS_SCRIPT, encoding="utf-8")
+    (desk.work / "scripts" / "deploy.py").write_text(DEPLOY_SCRIPT, encoding="utf-8")
     policy = desk.releasekit("policy", "validate")
     assert policy.returncode == 0, policy.stdout
     desk.commit("Adopt releasekit")
@@ -940,9 +996,7 @@ def release_checks(desk: Desk, tag: str) -> dict[str, JobRun]:
     """release.yml's caller: release-checks.yml's jobs on the pushed tag, in order."""
     ref = f"refs/tags/{tag}"
     return {
-        job: desk.job(
-            "release-checks.yml", job, event_name="push", ref=ref, checkout=ref, event={}
-        )
+        job: desk.job("release-checks.yml", job, event_name="push", ref=ref, checkout=ref, event={})
         for job in RELEASE_CHECK_JOBS
     }
 
@@ -975,6 +1029,69 @@ def test_7_evidence_and_the_github_release(desk: Desk) -> None:
     bundle = json.loads((desk.assets / "v0.2.0" / "evidence.json").read_text())
     assert bundle["release"] == {"kind": "final", "type": "strategy", "rollout": "staged"}
     assert bundle["signoff"]["decision"] == "APPROVED"
-    assert desk.api.writes() and not [
-        w for w in desk.api.writes() if "/releases" in w.path and w.method != "POST"
-    ]
+    posted = [w for w in desk.api.writes() if w.path.endswith("/releases")]
+    assert [w.method for w in posted] == ["POST"]  # one release, created once
+
+
+START = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+
+
+def rollout(desk: Desk, day: float, version: str = "") -> JobRun:
+    """rollout.yml's decide job at ``day`` (--now, the runner's clock), then promote or
+    rollback as its outputs say; the loopback GitHub's clock runs at the same time."""
+    now = START + datetime.timedelta(days=day)
+    desk.api._clock = now  # deployments and statuses are dated when they are made
+    iso = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    main = desk.api.repo(REPO).resolve("heads/main")
+    inputs = {"version": version} if version else {}
+    decide = desk.job(
+        "rollout.yml", "decide", inputs=inputs, event_name="schedule", checkout=main,
+        extra_args={"rollout": f"--now={iso}"}, event={},
+    )  # fmt: skip
+    assert decide.code == 0, decide.log
+    out = decide.outputs["outputs"]
+    needs = {"decide": out}
+    if out["action"] == "promote":
+        follow = desk.job(
+            "rollout.yml", "promote", inputs=inputs, event_name="schedule", checkout=main,
+            extra_args={"rollout": f"--now={iso}"}, event={}, needs=needs,
+        )  # fmt: skip
+        assert follow.code == 0, follow.log
+    elif out["action"] == "rollback":
+        follow = desk.job(
+            "rollout.yml", "rollback", inputs=inputs, event_name="schedule", checkout=main,
+            event={}, needs=needs,
+        )  # fmt: skip
+        assert follow.code == 0, follow.log
+    return decide
+
+
+def live_stage(desk: Desk, tag: str) -> list[tuple[str, str]]:
+    """(environment, stage) of every deployment of ``tag`` whose latest status is success."""
+    found = []
+    for d in desk.api.repo(REPO).deployments.values():
+        if d.ref == tag and d.statuses and d.statuses[-1].state == "success":
+            found.append((d.environment, str(d.payload.get("stage"))))
+    return found
+
+
+def test_8_rollout_from_paper_through_25_50_100_over_14_days(desk: Desk) -> None:
+    steps = []
+    logs: list[str] = []
+    for day in (0, 1, 4, 7, 14):
+        decide = rollout(desk, day, "0.2.0" if day == 0 else "")
+        steps.append((day, decide.outputs["outputs"]["action"], decide.outputs["outputs"]["stage"]))
+        logs.append(decide.log)
+    assert steps == [
+        (0, "promote", "paper"),
+        (1, "hold", "live-25"),
+        (4, "promote", "live-25"),
+        (7, "promote", "live-50"),
+        (14, "promote", "live-100"),
+    ], "\n".join(logs)
+    deployments = [d for d in desk.api.repo(REPO).deployments.values() if d.ref == "v0.2.0"]
+    assert sorted(d.environment for d in deployments) == ["live", "paper"]
+    live = next(d for d in deployments if d.environment == "live")
+    # Every decision is recorded: the promotions to 25, 50 and 100% on the live deployment.
+    assert len(live.statuses) >= 3
+    assert live.statuses[-1].state == "success"
