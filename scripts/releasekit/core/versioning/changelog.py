@@ -38,7 +38,9 @@ _SECTION_SET = frozenset(SECTION_NAMES)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|[ \t]*$)")
-_LINK_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$")
+# A link reference definition. The destination is group 2 with one closing `>` dropped
+# (_link_url): a greedy run, where `<?(\S+?)>?` would retry at every character of a long URL.
+_LINK_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?(\S+)(?:[ \t].*)?$")
 _THEMATIC = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 # The version part of a level-2 heading: [X](url), [X][ref], [X] or a bare token.
 _HEAD_VERSION = re.compile(
@@ -419,6 +421,7 @@ def _scan(
     before any regular expression runs: most lines are list items, blank or headings.
     """
     add: _Adder = _ignore if fs is None else fs.add
+    detail = fs is None
     fence: str | None = None
     in_comment = False
     prev_text = False  # the previous line was paragraph text (a setext underline may follow)
@@ -449,7 +452,7 @@ def _scan(
                 if "-->" in ln:
                     in_comment = False
                 continue
-            s = ln.lstrip()
+            s = ln.lstrip() if ln else ln
             if not s:
                 prev_text = False
                 blank_before = True
@@ -462,12 +465,18 @@ def _scan(
                     if len(s) == 1:
                         item = ""
                     elif s[1] in " \t":
-                        item = s[2:].strip()
+                        # The file's scan counts entries: their text is read for sections only.
+                        item = s[2:].strip() if detail else ""
             elif len(ln) - len(s) <= 3:
                 if c == "#":
                     # An ATX heading: 1-6 '#', then a space or the end of the line.
                     where = no
-                    level = len(s) - len(s.lstrip("#"))
+                    if s[:3] == "## ":  # the usual release and section headings, by slicing
+                        level = 2
+                    elif s[:4] == "### ":
+                        level = 3
+                    else:
+                        level = len(s) - len(s.lstrip("#"))
                     if level > 6 or (len(s) > level and s[level] not in " \t"):
                         level = 0
                     else:
@@ -525,6 +534,32 @@ def _scan(
                     if block is not None:
                         fs.blocks.append((block.is_release, block.finish(where - 1, fs.source)))  # type: ignore[union-attr]
                     block = _release_heading(heading, where, add)
+                    # Fast path: the lines a release usually holds (blank lines, `- ` entries
+                    # under a section, each of the six sections once, written exactly) are
+                    # read here with a string test each. Any other line goes back to the loop,
+                    # which would read these lines the same way (none of them depends on the
+                    # state the loop keeps, and none can open a setext heading).
+                    j = i
+                    count = 0
+                    seen = block.seen_sections
+                    while j < stop:
+                        ln = lines[j]
+                        if not ln:
+                            blank_before = True
+                        elif ln[:2] == "- " and block.current is not None:
+                            count += 1
+                            in_item = True
+                            blank_before = False
+                        elif ln[:4] == "### " and ln[4:] in _SECTION_SET and ln[4:] not in seen:
+                            seen[ln[4:]] = block.current_line = no + j - i + 1
+                            block.current = ln[4:]
+                            in_item = blank_before = False
+                        else:
+                            break
+                        j += 1
+                    block.entry_count += count
+                    no += j - i
+                    i = j
                 elif level == 3:
                     if (
                         fs is not None
@@ -544,7 +579,7 @@ def _scan(
             if item is not None:
                 prev_text = False
                 if block is not None and block.current is not None:
-                    if fs is None:
+                    if detail:
                         breaking = item.startswith("**") and _BREAKING.match(item) is not None
                         block.entries.append(Entry(item, no, breaking))
                     else:
@@ -566,7 +601,7 @@ def _scan(
                 ld = _LINK_DEF.match(ln)
                 if ld:
                     if fs is not None:
-                        fs.link_defs.append(LinkDef(ld.group(1), ld.group(2), no))
+                        fs.link_defs.append(LinkDef(ld.group(1), _link_url(ld.group(2)), no))
                     in_item = False
                     blank_before = False
                     continue
@@ -585,6 +620,11 @@ def _scan(
                 in_item = False  # a summary paragraph under a release, or intro text
             blank_before = False
     return block, no
+
+
+def _link_url(run: str) -> str:
+    """A definition's destination from its run of non-space characters: ``<url>`` or ``url``."""
+    return run[:-1] if len(run) > 1 and run[-1] == ">" else run
 
 
 def _untitled(fs: _File, no: int) -> None:
