@@ -16,6 +16,7 @@ from releasekit.core.audit.fields import (
     find_columns,
     valid_name,
 )
+from releasekit.core.collector import collector_paused
 from releasekit.core.dates import parse_iso_date
 from releasekit.core.markdown import Row, links, parse_outline, plain_text
 from releasekit.core.report import Finding, finding
@@ -127,6 +128,7 @@ class AuditLog:
         return [r for r in self.rows if r.name_key == key]
 
 
+@collector_paused
 def parse_audit_log(text: str, *, shown_as: str) -> AuditLog:
     """Parse the audit log's tables (those with an ``Audit ID`` column); never raises."""
     outline = parse_outline(text)

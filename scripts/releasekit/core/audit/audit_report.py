@@ -16,6 +16,7 @@ from releasekit.core.audit.fields import (
     parse_figure,
     read_summary,
 )
+from releasekit.core.collector import collector_paused
 from releasekit.core.dates import parse_iso_date
 from releasekit.core.markdown import (
     Outline,
@@ -128,6 +129,7 @@ def _section_title_ok(section: Section, *prefixes: str) -> bool:
     return any(title.startswith(p.casefold()) for p in prefixes)
 
 
+@collector_paused
 def parse_audit_report(text: str, *, shown_as: str) -> AuditReport:
     """Parse an audit report (summary table, Section 5 fixes, Section 6 walk-forward)."""
     outline = parse_outline(text)

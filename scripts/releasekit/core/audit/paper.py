@@ -14,6 +14,7 @@ from releasekit.core.audit.fields import (
     parse_figure,
     read_summary,
 )
+from releasekit.core.collector import collector_paused
 from releasekit.core.dates import parse_iso_date
 from releasekit.core.markdown import parse_outline, plain_text
 from releasekit.core.report import Finding, finding
@@ -75,6 +76,7 @@ def parse_period(text: str) -> tuple[dt.date, dt.date] | None:
     return start, end
 
 
+@collector_paused
 def parse_paper_report(text: str, *, shown_as: str) -> PaperReport:
     """Parse a paper reconciliation report; never raises."""
     outline = parse_outline(text)

@@ -19,13 +19,13 @@ call per line would cost more than the whole scan.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Protocol
 
+from releasekit.core.collector import collector_paused
 from releasekit.core.dates import parse_iso_date
 from releasekit.core.report import Finding, finding
 from releasekit.core.versioning.versions import Version, VersionKey, parse_version, version_key
@@ -324,18 +324,10 @@ def _chunks(text: str) -> Iterator[_Chunk]:
         pos = cut + 1
 
 
+@collector_paused
 def parse_changelog(text: str, *, shown_as: str) -> Changelog:
     """Parse a changelog; never raises on content (problems become findings)."""
-    # NOTE: the scan allocates many small objects and no reference cycles, so the cyclic
-    # collector only costs time here (up to half the parse on a 10,000-release file, in
-    # bursts). It is paused for the scan and restored after.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _parse(text, shown_as)
-    finally:
-        if was_enabled:
-            gc.enable()
+    return _parse(text, shown_as)
 
 
 class _File:
