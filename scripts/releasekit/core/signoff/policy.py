@@ -268,6 +268,9 @@ class Policy:
     calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
     source: str | None = None
     explicit: frozenset[str] = frozenset()
+    # Where the file sets each role and each release type's approvals (``roles.risk`` → its
+    # line), for findings about them; not part of the policy's value.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The policy's values as plain data (what ``policy show --format json`` prints)."""
@@ -440,6 +443,7 @@ def parse_policy(text: str, *, shown_as: str) -> Policy:
         timezone=timezone,
         source=shown_as,
         explicit=frozenset(explicit),
+        lines=_rule_lines(doc, data),
         # The calendar: section has its own schema and reader (docs/calendar.md).
         calendar=parse_calendar_section(data.get("calendar"), doc, timezone=data.get("timezone")),
         **sections,
@@ -485,11 +489,32 @@ def unfillable_roles(policy: Policy) -> list[Finding]:
             f"roles.{role} names nobody, but {', '.join(types)} releases need it: they can"
             " never be signed off",
             file=policy.source,
+            line=policy.lines.get(f"roles.{role}")
+            or policy.lines.get(f"release_types.{types[0]}.approvals")
+            or policy.lines.get("roles"),
             hint=f"list the people (logins), teams or a permission under roles.{role} in"
             f" {POLICY_PATH} (docs/policy.md)",
         )
         for role, types in needed.items()
     ]
+
+
+def _rule_lines(doc: YamlDoc, data: Mapping[str, Any]) -> dict[str, int]:
+    """The lines of ``roles``, each role and each release type's ``approvals`` in the file."""
+    out: dict[str, int] = {}
+    roles = data.get("roles")
+    if isinstance(roles, dict):
+        out["roles"] = doc.line_of("roles") or 1
+        for name in roles:
+            out[f"roles.{name}"] = doc.line_of("roles", str(name)) or out["roles"]
+    types = data.get("release_types")
+    if isinstance(types, dict):
+        for name, value in types.items():
+            if isinstance(value, dict) and "approvals" in value:
+                line = doc.line_of("release_types", str(name), "approvals")
+                if line is not None:
+                    out[f"release_types.{name}.approvals"] = line
+    return out
 
 
 def _role(given: Mapping[str, Any], default: Role) -> Role:
