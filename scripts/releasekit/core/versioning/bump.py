@@ -212,9 +212,13 @@ def _base_version(cl: Changelog, current: Version) -> Version:
     The nearest *final* release (so 1.2.4 after 1.2.4-hotfix is a patch from 1.2.3), else
     the newest release, else ``current`` (0.0.0 in a repository with no release yet).
     """
-    parsed = [r.parsed for r in cl.releases if r.parsed is not None]
-    final = next((v for v in parsed if v.prerelease is None), None)
-    return final or (parsed[0] if parsed else current)
+    # Chosen by the ordering keys (a final release's key says so); only the chosen release's
+    # version is parsed, not every release's (10,000 semver parses in a long changelog).
+    semver_releases = [r for r in cl.releases if r.key is not None]
+    final = next((r for r in semver_releases if r.key is not None and r.key[3] == 1), None)
+    chosen = final or (semver_releases[0] if semver_releases else None)
+    version = chosen.parsed if chosen is not None else None
+    return version if version is not None else current
 
 
 def plan_bump(cl: Changelog, vf: VersionFile | None, request: BumpRequest) -> BumpPlan:
