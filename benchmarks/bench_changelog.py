@@ -1,6 +1,6 @@
 """Time check-changelog as a whole process beside python-kacl and keepachangelog.
 
-    python benchmarks/bench_changelog.py [--runs 7] [--sizes 1000 10000] [--skip-kacl-above N]
+    python benchmarks/bench_changelog.py [--runs 7] [--sizes 1000 10000 50000] [--kacl-max 10000]
 
 Generates Keep a Changelog files with N releases (three sections, link reference definitions
 for every version, the shape of a long-lived project), then times, in the same run and on the
@@ -8,10 +8,15 @@ same files:
 
 * ``python scripts/check_changelog.py --file F`` (releasekit, whole process),
 * ``kacl-cli -f F verify`` (python-kacl, whole process),
-* ``python -c "keepachangelog.to_dict(F)"`` (keepachangelog, whole process; it validates nothing).
+* ``python -c "keepachangelog.to_dict(F)"`` (keepachangelog, whole process; it validates nothing),
+* ``python scripts/bump_version.py --repo D --dry-run`` and ``check-changelog --repo D`` on a
+  directory holding the same changelog and a matching version.yaml (bump-version checks the
+  files, edits them in memory and checks the result).
 
-Prints a Markdown table of medians (and max RSS) for docs/benchmarks.md. Never run by the
-test suite: timings are recorded, not asserted.
+The tools' runs are interleaved (one run of each, then the next round), so load on a shared
+machine falls on all of them alike. Prints a Markdown table of medians, CPU time and peak
+memory (max RSS) for docs/benchmarks.md. Never run by the test suite: timings are recorded,
+not asserted.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -77,16 +84,22 @@ def generate(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def time_command(cmd: list[str], runs: int) -> tuple[float, float, int]:
-    """Median and min wall time (s) over ``runs`` runs, and the exit code of the last run."""
-    times = []
-    code = 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-        code = proc.returncode
-    return statistics.median(times), min(times), code
+def run_once(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and exit code of one whole-process run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode
+
+
+def version_yaml(n: int) -> str:
+    """version.yaml naming the generated changelog's newest release (see ``generate``)."""
+    return f"version: {n // 1000 + 1}.{(n // 10) % 100}.{n % 10}\nrelease_date: 2026-01-01\n" + (
+        f'changelog:\n- "{n // 1000 + 1}.{(n // 10) % 100}.{n % 10}: Feature release"\n'
+    )
 
 
 _RSS_PROBE = (
@@ -111,81 +124,92 @@ def main() -> int:
     """Run the benchmark and print the table."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    ap.add_argument(
-        "--kacl-runs",
-        type=int,
-        default=3,
-        help="runs for python-kacl (quadratic: 30 s per run at 10,000 releases)",
-    )
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    ap.add_argument("--kacl-runs", type=int, default=3, help="runs for python-kacl (quadratic)")
+    ap.add_argument("--kacl-max", type=int, default=10000, help="largest size python-kacl gets")
     args = ap.parse_args()
     kacl = shutil.which("kacl-cli")
+    script = ROOT / "scripts"
     rows = []
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            path = Path(tmp) / f"CHANGELOG-{n}.md"
+            repo = Path(tmp) / f"desk-{n}"
+            repo.mkdir()
+            path = repo / "CHANGELOG.md"
             path.write_text(generate(n))
+            (repo / "version.yaml").write_text(version_yaml(n))
             size_mb = path.stat().st_size / 1e6
-            ours = [
-                sys.executable,
-                str(ROOT / "scripts" / "check_changelog.py"),
-                "--file",
-                str(path),
-                "--as-of",
-                "2026-11-25",
-            ]
-            med, best, code = time_command(ours, args.runs)
-            rows.append(
-                (
-                    n,
-                    size_mb,
-                    "releasekit check-changelog",
-                    med,
-                    best,
-                    code,
-                    args.runs,
-                    max_rss_mb(ours),
-                )
-            )
-            ktd = [
-                sys.executable,
-                "-c",
-                f"import keepachangelog; keepachangelog.to_dict({str(path)!r})",
-            ]
-            med, best, code = time_command(ktd, args.runs)
-            rows.append(
-                (
-                    n,
-                    size_mb,
-                    "keepachangelog 2.0.0 to_dict",
-                    med,
-                    best,
-                    code,
-                    args.runs,
-                    max_rss_mb(ktd),
-                )
-            )
-            if kacl:
+            tools = {
+                "releasekit check-changelog --file": [
+                    sys.executable,
+                    str(script / "check_changelog.py"),
+                    "--file",
+                    str(path),
+                    "--as-of",
+                    "2026-11-25",
+                ],
+                "keepachangelog 2.0.0 to_dict": [
+                    sys.executable,
+                    "-c",
+                    f"import keepachangelog; keepachangelog.to_dict({str(path)!r})",
+                ],
+                "releasekit check-changelog --repo": [
+                    sys.executable,
+                    str(script / "check_changelog.py"),
+                    "--repo",
+                    str(repo),
+                    "--as-of",
+                    "2026-11-25",
+                ],
+                "releasekit bump-version --dry-run": [
+                    sys.executable,
+                    str(script / "bump_version.py"),
+                    "--repo",
+                    str(repo),
+                    "--part",
+                    "minor",
+                    "--date",
+                    "2026-01-02",
+                    "--dry-run",
+                ],
+            }
+            samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in tools}
+            for _ in range(args.runs):
+                for name, cmd in tools.items():
+                    samples[name].append(run_once(cmd))
+            if kacl and n <= args.kacl_max:
                 kcmd = [kacl, "-f", str(path), "verify"]
-                med, best, code = time_command(kcmd, args.kacl_runs)
+                tools["python-kacl 0.7.7 verify"] = kcmd
+                samples["python-kacl 0.7.7 verify"] = [
+                    run_once(kcmd) for _ in range(args.kacl_runs)
+                ]
+            for name, cmd in tools.items():
+                walls = [w for w, _, _ in samples[name]]
+                cpus = [c for _, c, _ in samples[name]]
                 rows.append(
                     (
                         n,
                         size_mb,
-                        "python-kacl 0.7.7 verify",
-                        med,
-                        best,
-                        code,
-                        args.kacl_runs,
-                        max_rss_mb(kcmd),
+                        name,
+                        statistics.median(walls),
+                        min(walls),
+                        statistics.median(cpus),
+                        samples[name][-1][2],
+                        len(walls),
+                        max_rss_mb(cmd),
                     )
                 )
-    header = "| releases | file MB | tool (whole process) | median s | min s | exit | runs |"
-    print(header + " max RSS MB |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|")
-    for n, mb, tool, med, best, code, runs, rss in rows:
+    print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+    print(
+        "| releases | file MB | tool (whole process) | median s | min s | CPU median s | exit"
+        " | runs | max RSS MB |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n, mb, tool, med, best, cpu, code, runs, rss in rows:
         print(
-            f"| {n:,} | {mb:.1f} | {tool} | {med:.3f} | {best:.3f} | {code} | {runs} | {rss:.0f} |"
+            f"| {n:,} | {mb:.1f} | {tool} | {med:.3f} | {best:.3f} | {cpu:.3f} | {code} | {runs}"
+            f" | {rss:.0f} |"
         )
     return 0
 
