@@ -11,19 +11,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from releasekit.adapters.files import display_path, inside_repo, read_text, write_atomic
-from releasekit.adapters.git import file_at
-from releasekit.core.versioning.bump import (
-    STRATEGIES_DIR,
-    STRATEGY_SUFFIX,
-    SourceFile,
-    read_strategy_header,
-)
 from releasekit.core.versioning.changelog import Changelog, parse_changelog
 from releasekit.core.versioning.version_file import VersionFile, parse_version_file
 from releasekit.core.versioning.versions import Version
 from releasekit.errors import InputError
+
+if TYPE_CHECKING:
+    from releasekit.core.versioning.bump import SourceFile
+
+# bump-version's edits (core.versioning.bump) and git (adapters.git) are imported by the
+# functions that use them: check-changelog reads the two files and needs neither.
 
 CHANGELOG_NAME = "CHANGELOG.md"
 VERSION_NAME = "version.yaml"
@@ -69,6 +69,8 @@ class ReleaseFile:
 
 def read_release_file(repo: Path, relative: str, *, what: str) -> ReleaseFile:
     """A repository file (inside ``repo``, bounded) with its line-end and BOM conventions."""
+    from releasekit.core.versioning.bump import SourceFile
+
     path = inside_repo(repo, relative, what=what)
     name = shown(path)
     text = read_text(path, what=what, shown_as=name)
@@ -91,6 +93,12 @@ def has_version_file(repo: Path) -> bool:
 
 def find_strategy(repo: Path, name: str) -> ReleaseFile:
     """The one ``strategies/**/*.pine`` file whose header says ``// Strategy: <name>``."""
+    from releasekit.core.versioning.bump import (
+        STRATEGIES_DIR,
+        STRATEGY_SUFFIX,
+        read_strategy_header,
+    )
+
     root = inside_repo(repo, STRATEGIES_DIR, what="strategies directory")
     if not root.is_dir():
         raise InputError(
@@ -135,6 +143,8 @@ def find_strategy(repo: Path, name: str) -> ReleaseFile:
 
 def version_at_ref(repo: Path, ref: str, *, option: str) -> Version | None:
     """version.yaml's version in the commit ``ref`` (git), or None when it has none there."""
+    from releasekit.adapters.git import file_at
+
     text = file_at(
         repo, ref, VERSION_NAME, max_bytes=VERSION_MAX_BYTES, what=VERSION_NAME, option=option
     )
