@@ -85,6 +85,16 @@ class _Source:
     def __init__(self, text: str) -> None:
         self.text = text
 
+    def __eq__(self, other: object) -> bool:
+        """Equal sources hold the same text (two parses of one file give equal releases)."""
+        return isinstance(other, _Source) and (other is self or other.text == self.text)
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"_Source({len(self.text)} characters)"
+
     def lines(self, start: int, stop: int) -> list[str]:
         """Lines ``start`` to ``stop - 1`` (0-based), found from the top of the file.
 
@@ -107,8 +117,7 @@ class _Source:
         return text[pos : end - 1].split("\n")
 
 
-@dataclass(frozen=True, slots=True)
-class Release:
+class Release(NamedTuple):
     """A ``## [X.Y.Z] - YYYY-MM-DD`` block (or the ``## [Unreleased]`` block).
 
     ``version`` is as written, without brackets or a ``v`` prefix; ``key`` (the SemVer
@@ -116,6 +125,7 @@ class Release:
     1-based lines of the block (heading to the last line before the next release heading).
     The file's scan counts the entries; ``sections`` reads them from the file when asked (a
     50,000-release file has a quarter of a million entries, and most rules need none).
+    A NamedTuple, not a dataclass: a long changelog builds tens of thousands of these.
     """
 
     version: str
@@ -127,7 +137,7 @@ class Release:
     bracketed: bool
     inline_link: str | None
     entry_count: int = 0
-    source: _Source | None = field(default=None, compare=False, repr=False)
+    source: _Source | None = None
 
     @property
     def parsed(self) -> Version | None:
@@ -592,10 +602,21 @@ def _scan(
             if c == "[" and (not in_item or blank_before):
                 ld = _LINK_DEF.match(ln)
                 if ld:
-                    if fs is not None:
-                        fs.link_defs.append(LinkDef(ld.group(1), _link_url(ld.group(2)), no))
                     in_item = False
                     blank_before = False
+                    if fs is None:
+                        continue
+                    defs = fs.link_defs
+                    defs.append(LinkDef(ld.group(1), _link_url(ld.group(2)), no))
+                    # The definitions that follow (a long changelog ends with one per release)
+                    # read here: after a definition the loop would find nothing else in them.
+                    while i < stop:
+                        ld = _LINK_DEF.match(lines[i]) if lines[i][:1] == "[" else None
+                        if ld is None:
+                            break
+                        i += 1
+                        no += 1
+                        defs.append(LinkDef(ld.group(1), _link_url(ld.group(2)), no))
                     continue
             if (in_item and (blank_before is False or ln[:1] in (" ", "\t"))) or thematic:
                 pass  # continuation of a list item (indented, or lazy) or a rule line
@@ -701,7 +722,7 @@ def _section_heading(
 def _release_heading(text: str, no: int, add: _Adder) -> _Block:
     """Read a level-2 heading as a release; odd forms are findings, never exceptions."""
     fast = _PLAIN_HEADING.fullmatch(text)
-    if fast is not None and parse_iso_date(fast.group(5)) is not None:
+    if fast is not None and _calendar_date(fast.group(5)):
         # `[X.Y.Z] - YYYY-MM-DD`, the form almost every heading has: what the general reading
         # below makes of it, without its five regular expressions.
         major, minor, patch = int(fast.group(2)), int(fast.group(3)), int(fast.group(4))
@@ -800,6 +821,15 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
             "write the date as YYYY-MM-DD, e.g. 2024-01-15",
         )
     return _Block(version, slow_key, date, no, yanked, bracketed, url)
+
+
+def _calendar_date(text: str) -> bool:
+    """Whether ``YYYY-MM-DD`` (ASCII digits, as ``_PLAIN_HEADING`` matched) is a real date."""
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 class _Adder(Protocol):
