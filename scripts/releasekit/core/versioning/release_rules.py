@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from releasekit.core.collector import collector_paused
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.versioning.changelog import Changelog, Release, check_changelog
 from releasekit.core.versioning.version_file import VersionFile, check_version_file
@@ -200,6 +201,7 @@ def releases_data(cl: Changelog) -> list[dict[str, Any]]:
     ]
 
 
+@collector_paused
 def evaluate_release_files(
     cl: Changelog,
     vf: VersionFile | None,
