@@ -45,7 +45,7 @@ from releasekit.core.rollout.controller import (
     DEADLINE_OPEN,
     Event,
     RolloutState,
-    _conditions_text,
+    conditions_text,
     decide,
     state_from_events,
 )
@@ -222,13 +222,8 @@ class Board:
 
 
 def board_timezone(policy: Policy) -> str:
-    """The policy's ``timezone`` (an IANA name), or UTC when the policy has none."""
-    # NOTE: read with getattr: the `timezone:` policy key is newer than this module and a
-    # policy object without it means "not set".
-    value = getattr(policy, "timezone", None)
-    if value is None:
-        return DEFAULT_TIMEZONE
-    return str(getattr(value, "key", value))
+    """The policy's ``timezone`` (an IANA name; UTC when the policy file sets none)."""
+    return policy.timezone
 
 
 def zone(name: str) -> dt.tzinfo:
@@ -433,7 +428,7 @@ def _needs(
         return (*out, f"nothing to promote: full size; {watched}")
     if nxt.entry is not None:
         # The controller's own words for the entry rule, as its RLT001 message gives them.
-        rule = _conditions_text(nxt)
+        rule = conditions_text(nxt)
         if nxt.entry.stable:
             rule += " (no instability, no critical errors, divergence within the threshold)"
         out.append(rule)

@@ -901,7 +901,7 @@ def _may_promote(
         )
         return False
     if ok:
-        basis = f" ({_conditions_text(nxt)})" if rule is not None else ""
+        basis = f" ({conditions_text(nxt)})" if rule is not None else ""
         notes.add(
             "RLT001",
             "notice",
@@ -997,7 +997,8 @@ def _entry_conditions(plan: RolloutPlan, nxt: Stage, m: Metrics, notes: _Notes) 
     return ok
 
 
-def _conditions_text(stage: Stage) -> str:
+def conditions_text(stage: Stage) -> str:
+    """The entry conditions of ``stage`` in words (e.g. ``>= 20 trades, no critical errors``)."""
     rule = stage.entry
     if rule is None:
         return ""
