@@ -471,6 +471,9 @@ class Desk:
         ``checkout``: the commit ``actions/checkout`` gives without a ``ref`` (the event's).
         """
         self.default_checkout = checkout
+        # Every job starts on a fresh runner: nothing an earlier job left in the checkout
+        # (.coverage, caches) survives, except the drill's simulated monitoring data.
+        self.git("clean", "-fdxq", "-e", "monitoring")
         spec = yaml.safe_load((WORKFLOWS / workflow).read_text(encoding="utf-8"))
         triggers = spec.get("on", spec.get(True))  # YAML 1.1 reads a bare `on` as true
         declared = triggers.get("workflow_call", triggers.get("workflow_dispatch")) or {}
@@ -1190,3 +1193,83 @@ def test_9_a_second_release_diverges_and_rolls_back_to_the_first(desk: Desk) -> 
         if d.environment == "live"
     )
     assert not live_stage(desk, "v0.3.0")
+
+
+HOTFIX_FIX = '''"""Order routing: a broker reject is retried once with a fresh quote."""
+
+
+def retries(reject_code: int) -> int:
+    """How many times an order rejected with ``reject_code`` is sent again."""
+    return 1 if reject_code in (10004, 10021) else 0
+'''
+
+
+def add_to_release_column(desk: Desk, audit: str, shipped: str, version: str) -> None:
+    """The auditor's edit for a release that ships an audited version again."""
+    log = desk.work / "docs" / "audits" / "audit_log.md"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith(f"| {audit} |"):
+            lines[i] = line.replace(f"| {shipped} |", f"| {shipped}, {version} |", 1)
+    log.write_text("".join(lines), encoding="utf-8")
+
+
+def add_fixed(desk: Desk, version: str, line: str) -> None:
+    """The fix's line under the hotfix's own changelog section (bump-version made it empty)."""
+    path = desk.work / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8")
+    head = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n", text, re.MULTILINE)
+    assert head is not None, text[:800]
+    path.write_text(
+        text[: head.end()] + f"\n### Fixed\n- {line}\n" + text[head.end() :], encoding="utf-8"
+    )
+
+
+def test_10_a_hotfix_from_the_production_tag_goes_live_at_once(desk: Desk) -> None:
+    desk.git("checkout", "-q", "main")
+    prepare = desk.job(
+        "prepare-release.yml", "prepare", event_name="workflow_dispatch",
+        inputs={"hotfix": True, "part": "patch", "from-tag": "v0.3.0"},
+    )  # fmt: skip
+    desk.sync()
+    assert prepare.code == 0, prepare.log
+    version = prepare.outputs["bump"]["version"]
+    branch = prepare.outputs["publish"]["branch"]
+    assert branch == f"hotfix/v{version}"
+    assert version.endswith("-hotfix"), version
+    (pr,) = [p for p in desk.api.repo(REPO).pulls.values() if p.head_ref == branch]
+    # The fix itself, on the hotfix branch, with its runbook criterion as a label.
+    desk.git("checkout", "-q", branch)
+    (desk.work / "src" / "routing.py").write_text(HOTFIX_FIX, encoding="utf-8")
+    add_to_release_column(desk, f"AUD-{TODAY}-002", "0.3.0", version)
+    add_fixed(desk, version, "Broker rejects are retried once with a fresh quote.")
+    desk.commit("Retry broker rejects once (system failure)")
+    desk.push(branch)
+    desk.update_pr(pr.number)
+    pr.labels.append("hotfix:system-failure")
+    event = desk.pr_event(pr.number)
+    for job in ("changelog", "audit"):
+        run = desk.job("pr-gate.yml", job, event=event)
+        assert run.code == 0, run.log
+    bias = desk.job("pr-gate.yml", "bias", event=event)
+    needs = {"bias": bias.outputs["junit"]}
+    # "Expedited review (Founder + 1 other)", and the auditor for the audit log's new release.
+    for who in (FOUNDER, DEV, AUDITOR):
+        desk.api.add_review(REPO, pr.number, user=who, state="APPROVED")
+    signoff = desk.job("pr-gate.yml", "signoff", event=event, needs=needs)
+    assert signoff.code == 0, signoff.log
+    desk.merge(pr.number)
+    closed = {**desk.pr_event(pr.number), "action": "closed"}
+    tag = desk.job("tag-release.yml", "tag", event=closed)
+    desk.sync()
+    assert tag.code == 0, tag.log
+    for job, run in release_checks(desk, f"v{version}").items():
+        assert run.code == 0, f"{job}:\n{run.log}"
+    published = publish_release(desk, f"v{version}")
+    assert published.code == 0, published.log
+    bundle = json.loads((desk.assets / f"v{version}" / "evidence.json").read_text())
+    assert bundle["release"]["rollout"] == "immediate"
+    decide = rollout(desk, 28, version)
+    assert decide.outputs["outputs"]["action"] == "promote"
+    assert decide.outputs["outputs"]["environment"] == "live"  # no paper for a hotfix
+    RELEASE.version = version
