@@ -1273,3 +1273,59 @@ def test_10_a_hotfix_from_the_production_tag_goes_live_at_once(desk: Desk) -> No
     assert decide.outputs["outputs"]["action"] == "promote"
     assert decide.outputs["outputs"]["environment"] == "live"  # no paper for a hotfix
     RELEASE.version = version
+
+
+def hotfix_sla(desk: Desk) -> JobRun:
+    """hotfix-sla.yml's job on the default branch (with its tags), at the runner's clock."""
+    main = desk.api.repo(REPO).resolve("heads/main")
+    return desk.job("hotfix-sla.yml", "sla", event_name="schedule", checkout=main, event={})
+
+
+def test_11_the_post_mortem_and_the_proper_release_clear_the_hotfix_debt(desk: Desk) -> None:
+    hotfix = RELEASE.version
+    pending = hotfix_sla(desk)
+    assert pending.code == 0, pending.log  # both deadlines still open: due, not overdue
+    assert "HFX003" in pending.log
+    assert "HFX004" in pending.log
+    # The post-mortem, through an ordinary change PR.
+    desk.git("checkout", "-q", "main")
+    desk.git("checkout", "-q", "-b", "postmortem")
+    postmortem = desk.work / "docs" / "postmortems" / f"{TODAY}-v{hotfix}.md"
+    postmortem.parent.mkdir(parents=True)
+    postmortem.write_text(
+        f"# Post-mortem: v{hotfix}\n\nBroker rejects were not retried; v0.3.0 diverged.\n",
+        encoding="utf-8",
+    )
+    add_unreleased(desk, f"Post-mortem of v{hotfix}.")
+    desk.commit(f"Post-mortem of v{hotfix}")
+    number = desk.open_pr("postmortem", f"Post-mortem of v{hotfix}")
+    gates_pass(desk, number)
+    desk.merge(number)
+    # The proper release: the audited strategy ships again, so its row names this release.
+    desk.git("checkout", "-q", "main")
+    prepare = desk.job(
+        "prepare-release.yml", "prepare", inputs={"part": "minor"}, event_name="workflow_dispatch"
+    )
+    desk.sync()
+    assert prepare.code == 0, prepare.log
+    version = prepare.outputs["bump"]["version"]
+    branch = prepare.outputs["publish"]["branch"]
+    (pr,) = [p for p in desk.api.repo(REPO).pulls.values() if p.head_ref == branch]
+    desk.git("checkout", "-q", branch)
+    add_to_release_column(desk, f"AUD-{TODAY}-002", f"0.3.0, {hotfix}", version)
+    desk.commit(f"ICT_QM 1.1.0 ships with {version}")
+    desk.push(branch)
+    desk.update_pr(pr.number)
+    gates_pass(desk, pr.number)
+    desk.merge(pr.number)
+    tag = desk.job("tag-release.yml", "tag", event={**desk.pr_event(pr.number), "action": "closed"})
+    desk.sync()
+    assert tag.code == 0, tag.log
+    for job, run in release_checks(desk, f"v{version}").items():
+        assert run.code == 0, f"{job}:\n{run.log}"
+    published = publish_release(desk, f"v{version}")
+    assert published.code == 0, published.log
+    clean = hotfix_sla(desk)
+    assert clean.code == 0, clean.log
+    assert "HFX005" in clean.log  # settled: post-mortem and proper release, both on time
+    assert not [i for i in desk.api.repo(REPO).issues.values() if "hotfix-debt" in i.labels]
