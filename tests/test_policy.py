@@ -231,16 +231,33 @@ def test_control_character_in_a_path_is_refused() -> None:
     assert "control character" in info.value.problem.message
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(ROOT / "docs" / "templates" / "release-policy.yml", id="template"),
-        pytest.param(ROOT / "examples" / "trading-desk" / POLICY_PATH, id="example"),
-    ],
-)
-def test_shipped_policies_are_the_runbook_defaults(path: Path) -> None:
+def test_the_policy_template_is_the_runbook_defaults() -> None:
+    path = ROOT / "docs" / "templates" / "release-policy.yml"
     policy = parse_policy(path.read_text(), shown_as=str(path))
     assert policy.to_dict() == default_policy().to_dict()
+
+
+EXAMPLE_DESK = ROOT / "examples" / "trading-desk"
+
+
+def test_the_example_desk_keeps_the_runbook_numbers_and_names_its_people() -> None:
+    path = EXAMPLE_DESK / POLICY_PATH
+    shown = parse_policy(path.read_text(), shown_as=str(path)).to_dict()
+    defaults = default_policy().to_dict()
+    # Everything but who signs off is the runbook's: thresholds, paths, release types, rollout.
+    assert {k: v for k, v in shown.items() if k != "roles"} == {
+        k: v for k, v in defaults.items() if k != "roles"
+    }
+    # The people are the sign-off demo's (its policy "as on main"), so the two cannot drift.
+    demo = json.loads((EXAMPLE_DESK / ".releasekit" / "signoff-fixture.json").read_text())
+    on_main = parse_policy(demo["contents"]["main"][POLICY_PATH], shown_as="fixture")
+    assert shown["roles"] == on_main.to_dict()["roles"]
+    assert all(shown["roles"][role]["logins"] for role in ("audit", "risk", "founder"))
+
+
+def test_the_example_desk_policy_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert releasekit_main(["policy", "validate", "--repo", str(EXAMPLE_DESK)]) == 0
+    assert "POL002" not in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -904,7 +904,7 @@ def test_head_policy_in_the_workspace_is_ignored(offline: None, tmp_path: Path) 
         policy.read_text()
         .replace("audit_max_age_days: 30", "audit_max_age_days: 3650")
         .replace(
-            '# "Founder approval (for production)"\n    logins: []',
+            '# "Founder approval (for production)"\n    logins: [alice-founder]',
             '# "Founder approval (for production)"\n    logins: [mallory]',
         )
     )
