@@ -29,6 +29,7 @@ import datetime
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -729,18 +730,16 @@ def add_unreleased(d: Desk, line: str) -> None:
     )
 
 
-# The desk's own deploy and monitoring commands (docs/walkthrough.md, step 1): releasekit runs
-# them; these stand-ins deploy nothing and report what the drill's simulated market did.
-ROLLOUT_POLICY = """\
-rollout:
-  commands:
-    metrics: [python, scripts/metrics.py, --version, "{version}", --env, "{environment}",
-              --since, "{since}", --until, "{until}"]
-    deploy: [python, scripts/deploy.py, --version, "{tag}", --env, "{environment}",
-             --size, "{size}"]
-    verify: [python, scripts/deploy.py, --verify, "{tag}"]
-    kill_switch_activate: [python, scripts/deploy.py, --kill-switch, "{reason}"]
-"""
+# What docs/walkthrough.md tells a user to run and write is read from it, so the page and the
+# drill cannot drift: its init command and its policy addition (step 1).
+WALKTHROUGH = (ROOT / "docs" / "walkthrough.md").read_text(encoding="utf-8")
+_FENCES = re.findall(r"^```(\w+)\n(.*?)^```", WALKTHROUGH, re.MULTILINE | re.DOTALL)
+INIT_COMMAND = next(
+    shlex.split(body) for lang, body in _FENCES if lang == "bash" and "releasekit init" in body
+)
+ROLLOUT_POLICY = next(body for lang, body in _FENCES if lang == "yaml" and "rollout:" in body)
+# The desk's own deploy and monitoring commands that policy names: these stand-ins deploy
+# nothing and report what the drill's simulated market did.
 METRICS_SCRIPT = """\
 \"\"\"The desk's monitoring export: one releasekit.rollout-metrics/1 snapshot on stdout.\"\"\"
 
@@ -780,11 +779,10 @@ print("deployed", " ".join(sys.argv[1:]))
 
 
 def test_1_init_makes_a_repository_whose_own_checks_pass(desk: Desk) -> None:
-    done = desk.releasekit(
-        "init", "--founder", FOUNDER, "--auditor", AUDITOR, "--risk", RISK,
-        "--owners", "@acme/release-managers",
-        "--uses", "acme/releasekit@" + "a" * 40, "--uses-version", "v1.0.0",
-    )  # fmt: skip
+    assert INIT_COMMAND[:2] == ["releasekit", "init"]
+    for role in (FOUNDER, AUDITOR, RISK):
+        assert role in INIT_COMMAND
+    done = desk.releasekit(*INIT_COMMAND[1:])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "created: .github/release-policy.yml" in done.stdout
     policy_file = desk.work / ".github" / "release-policy.yml"
@@ -1329,3 +1327,12 @@ def test_11_the_post_mortem_and_the_proper_release_clear_the_hotfix_debt(desk: D
     assert clean.code == 0, clean.log
     assert "HFX005" in clean.log  # settled: post-mortem and proper release, both on time
     assert not [i for i in desk.api.repo(REPO).issues.values() if "hotfix-debt" in i.labels]
+
+
+def test_the_walkthrough_has_a_section_for_every_drill_step() -> None:
+    steps = sorted(
+        int(m.group(1)) for m in re.finditer(r"^def test_(\d+)_", Path(__file__).read_text(), re.M)
+    )
+    headings = [int(n) for n in re.findall(r"^## (\d+)\. ", WALKTHROUGH, re.MULTILINE)]
+    assert headings == steps == list(range(1, len(steps) + 1))
+    assert "releasekit audit stamp ICT_QM" in WALKTHROUGH  # record_audit's command
