@@ -328,10 +328,6 @@ def test_json_nan_is_not_a_crash(tmp_path: Path) -> None:
         assert_answered(*run_in(repo, ARGV["rollout"]))
 
 
-@pytest.mark.xfail(
-    reason="workspace.release_files.write_files(make_parents=True) creates the folders before"
-    " write_atomic does; dropping that loop lets init inherit write_atomic's clean-up"
-)
 def test_init_on_a_full_disk_leaves_no_empty_directories(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -154,8 +154,11 @@ def version_at_ref(repo: Path, ref: str, *, option: str) -> Version | None:
 
 
 def write_files(contents: Mapping[Path, str], *, make_parents: bool = False) -> None:
-    """Write every file or none (``adapters.files.write_atomic``), creating folders if asked."""
-    if make_parents:
-        for path in contents:
-            path.parent.mkdir(parents=True, exist_ok=True)
+    """Write every file or none (``adapters.files.write_atomic``), missing folders included.
+
+    write_atomic makes the missing folders itself and removes them when the write fails;
+    making them here first left empty folders behind a failed write (a full disk).
+    ``make_parents`` is accepted from callers written before that and changes nothing.
+    """
+    del make_parents
     write_atomic(contents)

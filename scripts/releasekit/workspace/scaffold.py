@@ -48,7 +48,7 @@ def existing_files(repo: Path, relatives: Iterable[str]) -> dict[str, Existing]:
 
 def write_scaffold(files: Mapping[Path, str]) -> None:
     """Write every file (creating its folders) or none."""
-    write_files(files, make_parents=True)
+    write_files(files)
 
 
 @dataclass(frozen=True)
