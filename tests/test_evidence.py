@@ -195,7 +195,7 @@ def run(
     summary = tmp_path / "summary.md"
     outputs = tmp_path / "outputs.txt"
     outputs.write_text("")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # actions-toolkit reads os.environ
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # the runtime reads os.environ
     monkeypatch.chdir(d.root.parent)
     environ = {
         "GITHUB_ACTIONS": "true",

@@ -212,7 +212,7 @@ def assert_safe(code: int, out: str, err: str, *, active: bool) -> None:
 
 
 def step_outputs(path: Path) -> dict[str, str]:
-    """``$GITHUB_OUTPUT`` as written by actions-toolkit (``name<<DELIM`` blocks)."""
+    """``$GITHUB_OUTPUT`` as the runtime writes it (``name<<DELIM`` blocks)."""
     values: dict[str, str] = {}
     lines = path.read_text().split("\n")
     i = 0

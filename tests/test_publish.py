@@ -151,7 +151,7 @@ def actions_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Ru
     summary = tmp_path / "summary.md"
     outputs = tmp_path / "outputs.txt"
     outputs.touch()  # the runner creates it before the step starts
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # actions-toolkit reads os.environ
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # the runtime reads os.environ
     env = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_STEP_SUMMARY": str(summary),

@@ -767,7 +767,7 @@ def test_fixture_is_refused_inside_github_actions(
     summary = tmp_path / "summary.md"
     outputs = tmp_path / "outputs.txt"
     outputs.touch()
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # actions-toolkit reads os.environ
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # the runtime reads os.environ
     env = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_STEP_SUMMARY": str(summary),

@@ -153,7 +153,7 @@ def run(
     summary = tmp_path / "summary.md"
     outputs = tmp_path / "outputs.txt"
     outputs.touch()
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # actions-toolkit reads os.environ
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))  # the runtime reads os.environ
     monkeypatch.chdir(workspace.parent)
     env = {
         "GITHUB_ACTIONS": "true",

@@ -1,8 +1,10 @@
 """The GitHub Actions runtime: step outputs, job summary, annotations and log masking.
 
-Built on actions-toolkit's workflow-command escaping and file commands (only its light
-modules: ``actions_toolkit.core`` would pull in ``requests`` at import). Nothing here runs
-outside Actions; ``Runtime.from_env`` returns a runtime whose methods do nothing there.
+Workflow commands and file commands are written here, by the runner's rules (the ones
+@actions/core follows): a command's message escapes ``%``, CR and LF; its properties also
+``:`` and ``,``; a file command (``$GITHUB_OUTPUT``) writes ``name<<DELIMITER`` blocks with a
+random delimiter, so a value can never end its own block. Nothing here runs outside Actions;
+``Runtime.from_env`` returns a runtime whose methods do nothing there.
 
 It is also the output boundary (docs/security.md): ``CommandSafeStream`` wraps stdout and
 stderr so that no text we print — report, diff, YAML, log line — can be read by the runner
@@ -15,13 +17,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, cast
-
-from actions_toolkit.command import Command
-from actions_toolkit.file_command import issue_file_command, prepare_key_value_message
 
 from releasekit.core.render import IGNORABLE_CLASS as _IGNORABLE
 from releasekit.core.render import visible
@@ -156,10 +156,38 @@ def command_name(line: str) -> str | None:
     return match.group(1) if match else None
 
 
+def escape_data(text: str) -> str:
+    """A workflow command's message as the runner reads it back: ``%``, CR and LF escaped."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as ``escape_data``, and ``:`` and ``,`` too."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_command(name: str, properties: Mapping[str, str], message: str) -> str:
+    """``::name key=value,key=value::message`` with properties and message escaped."""
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
 def safe_command(name: str, properties: Mapping[str, str], message: str) -> str:
-    """One workflow-command line: values escaped by actions-toolkit, controls made visible."""
+    """One workflow-command line: values escaped (``format_command``), controls made visible."""
     props = {key: visible(value) for key, value in properties.items()}
-    return str(Command(name, props, visible(message, keep_newlines=True)))
+    return format_command(name, props, visible(message, keep_newlines=True))
+
+
+def key_value_block(name: str, value: str) -> str:
+    """One ``$GITHUB_OUTPUT``-style entry: ``name<<DELIMITER``, the value, the delimiter.
+
+    The delimiter is random (a fresh UUID) so that repository text in ``value`` cannot close
+    the block early and set another output; a name or value holding it anyway is refused.
+    """
+    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    if delimiter in name or delimiter in value:
+        raise ValueError(f"output {name!r} contains its own delimiter")
+    return f"{name}<<{delimiter}{os.linesep}{value}{os.linesep}{delimiter}"
 
 
 # GitHub drops a step summary over 1 MiB with only an annotation and the step stays green.
@@ -245,10 +273,15 @@ class Runtime:
                 f"GITHUB_{kind} is not set although GITHUB_ACTIONS is true",
                 hint="run releasekit as a step of a GitHub Actions job (or unset GITHUB_ACTIONS)",
             )
+        path = Path(self.env[f"GITHUB_{kind}"])
+        # The runner creates the file before the step starts; a missing one is not ours to make.
+        if not path.is_file():
+            raise InfraError(f"cannot write step {kind.lower()}: no file at GITHUB_{kind}")
         try:
-            for name, value in values.items():
-                issue_file_command(kind, prepare_key_value_message(name, value))
-        except Exception as exc:  # actions-toolkit raises bare Exception
+            text = "".join(key_value_block(k, v) + os.linesep for k, v in values.items())
+            with path.open("a", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except (OSError, ValueError) as exc:
             raise InfraError(f"cannot write step {kind.lower()}: {exc}") from None
 
     def append_summary(self, markdown: str) -> bool:

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from actions_toolkit.command import Command
-
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.event import (
     EventFacts,
@@ -173,8 +171,7 @@ def _comment_best_effort(report: Report, run: _Run, runtime: Runtime, log: TextI
             " carry the result. Grant `pull-requests: write` to post it."
         )
         if runtime.active:
-            runtime.out.write(str(Command("notice", {"title": f"releasekit {TOOL}"}, message)))
-            runtime.out.write("\n")
+            runtime.command("notice", {"title": f"releasekit {TOOL}"}, message)
         else:
             log.write(f"releasekit {TOOL}: {message}\n")
 

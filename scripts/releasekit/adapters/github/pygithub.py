@@ -49,8 +49,6 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
-from actions_toolkit.command import Command
-
 from releasekit import __version__
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.checks import ChecksApi
@@ -142,7 +140,7 @@ def connect(
     def warn(message: str) -> None:
         text = scrub(message)
         if runtime.active:
-            runtime.out.write(str(Command("warning", {"title": "releasekit"}, text)) + "\n")
+            runtime.command("warning", {"title": "releasekit"}, text)
         else:
             stream.write(f"releasekit: warning: {text}\n")
 
