@@ -413,6 +413,88 @@ def test_merge_checkout_of_the_head_is_the_head(
     assert run(api, workspace, number, tmp_path, monkeypatch).code == 0
 
 
+# -- merge queue -------------------------------------------------------------------------------
+
+
+def squash_group(tmp_path: Path) -> tuple[Path, str, str]:
+    """A checkout of a squash merge group's head: the PR's tree, not the PR's head as a parent."""
+    workspace, head = checkout(tmp_path / "ws" / "desk")
+    git(workspace, "checkout", "-q", "--orphan", "gh-readonly-queue/main/pr-1")
+    git(workspace, "commit", "-q", "-m", "Release v1.2.3 (#1)")
+    group_head = git(workspace, "rev-parse", "HEAD")
+    assert git(workspace, "rev-list", "--parents", "-n1", "HEAD") == group_head  # no parent
+    return workspace, head, group_head
+
+
+def merge_group_event(number: int, head: str, group_head: str) -> dict[str, Any]:
+    """A ``merge_group`` (checks_requested) payload for the group made for PR ``number``."""
+    return {
+        "action": "checks_requested",
+        "merge_group": {
+            "head_sha": group_head,
+            "head_ref": f"refs/heads/gh-readonly-queue/main/pr-{number}-{head}",
+            "base_sha": "0" * 40,
+            "base_ref": "refs/heads/main",
+        },
+        "repository": {"default_branch": "main"},
+    }
+
+
+def test_approved_squash_merge_group_passes_on_the_groups_head(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head, group_head = squash_group(tmp_path)
+    number = seed(api, head)
+    event = merge_group_event(number, head, group_head)
+    args = ("--pr", str(number), "--merge-group-head", group_head, "--format", "json")
+    result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
+    assert result.code == 0, result.out
+    assert "SGN015" not in [f["rule"] for f in json.loads(result.out)["findings"]]
+    # The required check lands on the commit the queue tests, not on the PR's head.
+    (check,) = check_runs(api)
+    assert (check.head_sha, check.conclusion) == (group_head, "success")
+
+
+def test_merge_group_whose_pull_request_lost_its_approval_holds(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head, group_head = squash_group(tmp_path)
+    # Queued while approved; the founder's approval was dismissed afterwards.
+    dismissed = [(u, "DISMISSED" if u == "alice-founder" else s) for u, s in SIGNED]
+    number = seed(api, head, reviews=dismissed)
+    event = merge_group_event(number, head, group_head)
+    args = ("--pr", str(number), "--merge-group-head", group_head, "--format", "json")
+    result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
+    assert result.code == 1, result.out
+    assert json.loads(result.out)["data"]["missing_roles"] == ["founder"]
+    (check,) = check_runs(api)
+    assert check.head_sha == group_head
+    assert check.conclusion != "success"
+
+
+def test_merge_group_checkout_that_is_not_the_groups_head_holds(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head, _ = squash_group(tmp_path)
+    number = seed(api, head)
+    other = "a" * 40
+    args = ("--pr", str(number), "--merge-group-head", other, "--format", "json")
+    event = merge_group_event(number, head, other)
+    result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
+    assert result.code == 1
+    assert "SGN015" in [f["rule"] for f in json.loads(result.out)["findings"]]
+
+
+def test_merge_group_head_must_be_a_commit_sha(
+    api: FakeGitHub, desk: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head = desk
+    number = seed(api, head)
+    result = run(api, workspace, number, tmp_path, monkeypatch, "--merge-group-head", "main")
+    assert result.code == 2
+    assert check_runs(api) == []
+
+
 # -- faults ------------------------------------------------------------------------------------
 
 

@@ -94,6 +94,8 @@ def parser() -> ArgumentParser:
         help="auto: post the PR comment when the token allows; always: a failure to post fails;"
         " never (default: auto)",
     )
+    mg_help = "merge queue: decide --pr on the group's head commit (checked out); publish there"
+    add("--merge-group-head", metavar="SHA", help=mg_help)
     add_publish_options(p, default_check_name=CHECK_NAME)
     return p
 
@@ -142,6 +144,7 @@ def evaluate(
         release_date=args.release_date,
         require_unreleased=args.require_unreleased,
         pusher=event.pusher,
+        merge_group_head=args.merge_group_head,
     )
     return run_signoff(request, port, on_head=lambda sha: setattr(run, "head_sha", sha))
 

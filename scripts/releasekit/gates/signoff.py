@@ -4,14 +4,19 @@ Runbook: Phase 2 "Review & Approval" and the "Audit Sign-Off Checklist". The pul
 every changed path, its reviews and contributors, and the policy of the **default branch's
 tip** are read (``signoff_decision``); check-changelog and the audit evidence run on the
 checkout, which must be the head commit or GitHub's merge of it (SGN015); the decision is
-``core.signoff.decision``'s. A strategy or model *release* PR (it changes version.yaml, comes
-from ``release/*``, or is a hotfix) needs every item of the checklist, passing anti-bias
-results among them (``--bias-junit``); a change PR lists what its release will need.
+``core.signoff.decision``'s. In a merge queue (``merge_group_head``) the checkout must be the
+merge group's head commit, the merged result the queue tests (squash, rebase or merge alike),
+and the result belongs on that commit; the pull request's reviews are read as they are now, so
+a pull request that lost its approval after it was queued holds the group. A strategy or
+model *release* PR (it changes version.yaml, comes from ``release/*``, or is a hotfix) needs
+every item of the checklist, passing anti-bias results among them (``--bias-junit``); a
+change PR lists what its release will need.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +40,8 @@ from releasekit.gates.signoff_decision import (
 from releasekit.workspace.git_tree import checked_out
 from releasekit.workspace.release_files import VERSION_NAME, shown
 
+_SHA = re.compile(r"[0-9a-f]{40}")
+
 
 @dataclass(frozen=True)
 class SignoffRequest:
@@ -42,7 +49,8 @@ class SignoffRequest:
 
     ``default_branch`` is the repository's (its policy decides every pull request);
     ``replay`` is an offline replay from a fixture (the checkout is not tied to the head);
-    ``pusher`` the login that pushed the event's commits, when the event says.
+    ``pusher`` the login that pushed the event's commits, when the event says;
+    ``merge_group_head`` the merge group's head SHA when deciding for a merge queue.
     """
 
     repo: Path
@@ -54,6 +62,7 @@ class SignoffRequest:
     release_date: str | None = None
     require_unreleased: bool = False
     pusher: str | None = None
+    merge_group_head: str | None = None
 
 
 def run_signoff(
@@ -61,20 +70,29 @@ def run_signoff(
 ) -> Report:
     """Read the pull request and the default branch's policy, gather evidence, decide.
 
-    ``on_head`` learns the head SHA as soon as it is read, so that a failure later on can
-    still be published on that commit.
+    ``on_head`` learns the commit the result belongs on (the head SHA, or the merge group's
+    head) as soon as it is known, so that a failure later on can still be published there.
     """
     repo = request.repo
     if not repo.is_dir():
         raise InputError(
             f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
         )
+    group_head = request.merge_group_head
+    if group_head is not None:
+        if not _SHA.fullmatch(group_head):
+            raise InputError(
+                f"--merge-group-head {group_head!r} is not a commit SHA (40 hex digits)",
+                hint="pass the merge_group event's merge_group.head_sha",
+            )
+        if on_head is not None:
+            on_head(group_head)
     pull = read_pull(
         port,
         request.pr_number,
         None if request.replay else repo,
         pusher=request.pusher,
-        on_head=on_head,
+        on_head=on_head if group_head is None else None,
     )
     read = policy_on_branch(port, request.default_branch)
     cls = classify_pull(repo, pull, read.policy, code_commit=pull.pr.head_sha)
@@ -82,6 +100,8 @@ def run_signoff(
     report = decide(
         pull, read, cls, evidence, default_branch=request.default_branch, directory=port
     )
+    if group_head is not None:
+        report = report.with_data(merge_group_head=group_head)
     return report.with_data(requests=port.request_count, fixture=request.replay)
 
 
@@ -100,7 +120,7 @@ def gather_evidence(
             )
         ]
         if request.replay
-        else workspace_findings(request.repo, pr.head_sha)
+        else workspace_findings(request.repo, pr.head_sha, request.merge_group_head)
     )
     release_pr = is_release_pr(pull, cls)
     # A PR that changes version.yaml has moved [Unreleased] into its release section (the
@@ -127,11 +147,15 @@ def gather_evidence(
     return Evidence(reports, units, tuple(findings), bias, release_pr)
 
 
-def workspace_findings(repo: Path, head_sha: str) -> list[Finding]:
+def workspace_findings(
+    repo: Path, head_sha: str, merge_group_head: str | None = None
+) -> list[Finding]:
     """SGN015: the evidence is read from the pull request's head (or GitHub's merge of it).
 
     ``actions/checkout`` on a pull request checks out ``refs/pull/N/merge``, a merge commit
-    whose second parent is the head; a plain checkout of the head is the head itself.
+    whose second parent is the head; a plain checkout of the head is the head itself. In a
+    merge queue the checkout must be the merge group's head, and nothing else: a squash or
+    rebase group's head has the pull request's changes but not its head as a parent.
     """
     where = checked_out(repo)
     if where is None:
@@ -158,6 +182,19 @@ def workspace_findings(repo: Path, head_sha: str) -> list[Finding]:
                 "error",
                 f"{shown(repo)} has no commit checked out",
                 hint="check out the pull request's head",
+            )
+        ]
+    if merge_group_head is not None:
+        if where.commit == merge_group_head:
+            return []
+        return [
+            finding(
+                "SGN015",
+                "error",
+                f"the checkout is at {where.commit[:7]}, not the merge group's head"
+                f" {merge_group_head[:7]}: the evidence would be another commit's",
+                hint="check out the merge group's head (actions/checkout on the merge_group"
+                " event does), or rerun the job",
             )
         ]
     if where.commit == head_sha or (len(where.parents) == 2 and where.parents[1] == head_sha):
