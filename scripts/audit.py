@@ -12,7 +12,7 @@ Same as ``releasekit audit``; see ``--help`` and docs/formats/audit-log.md.
 
 import sys
 
-from releasekit.cli.audit import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["audit", *sys.argv[1:]]))

@@ -12,7 +12,7 @@ Same as ``releasekit board``; see ``--help`` and docs/board.md.
 
 import sys
 
-from releasekit.cli.board import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["board", *sys.argv[1:]]))

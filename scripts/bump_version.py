@@ -15,7 +15,7 @@ Same as ``releasekit bump-version``; see ``--help`` and docs/bump-version.md.
 
 import sys
 
-from releasekit.cli.bump_version import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["bump-version", *sys.argv[1:]]))

@@ -14,7 +14,7 @@ that name would hide the standard library's ``calendar`` module.)
 
 import sys
 
-from releasekit.cli.calendar import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["calendar", *sys.argv[1:]]))

@@ -11,7 +11,7 @@ Same as ``releasekit check-changelog``; see ``--help`` and docs/rules.md.
 
 import sys
 
-from releasekit.cli.check_changelog import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["check-changelog", *sys.argv[1:]]))

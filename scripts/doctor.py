@@ -24,7 +24,7 @@ Same as ``releasekit doctor``; see ``--help`` and docs/doctor.md (the DOC rules)
 
 import sys
 
-from releasekit.cli.doctor import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["doctor", *sys.argv[1:]]))

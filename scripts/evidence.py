@@ -23,7 +23,7 @@ Same as ``releasekit evidence``; see ``--help``, docs/evidence.md and docs/rules
 
 import sys
 
-from releasekit.cli.evidence import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["evidence", *sys.argv[1:]]))

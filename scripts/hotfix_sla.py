@@ -11,7 +11,7 @@ Same as ``releasekit hotfix-sla``; see ``--help``, docs/hotfix.md and docs/rules
 
 import sys
 
-from releasekit.cli.hotfix_sla import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["hotfix-sla", *sys.argv[1:]]))

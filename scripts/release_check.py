@@ -11,7 +11,7 @@ Same as ``releasekit release-check``; see ``--help`` and docs/rules.md.
 
 import sys
 
-from releasekit.cli.release_check import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["release-check", *sys.argv[1:]]))

@@ -13,7 +13,7 @@ Same as ``releasekit rollback``; see ``--help``, docs/rollback.md and docs/rules
 
 import sys
 
-from releasekit.cli.rollback import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["rollback", *sys.argv[1:]]))

@@ -11,7 +11,7 @@ Same as ``releasekit rollout``; see ``--help``, docs/rollout.md and docs/rules.m
 
 import sys
 
-from releasekit.cli.rollout import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["rollout", *sys.argv[1:]]))

@@ -23,7 +23,7 @@ Same as ``releasekit signoff-gate``; see ``--help``, docs/signoff.md and docs/ru
 
 import sys
 
-from releasekit.cli.signoff_gate import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["signoff-gate", *sys.argv[1:]]))

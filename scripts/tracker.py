@@ -11,7 +11,7 @@ Same as ``releasekit tracker``; see ``--help`` and docs/rollout.md ("Release tra
 
 import sys
 
-from releasekit.cli.tracker import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["tracker", *sys.argv[1:]]))

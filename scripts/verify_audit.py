@@ -14,7 +14,7 @@ Same as ``releasekit verify-audit``; see ``--help``, docs/verify-audit.md and do
 
 import sys
 
-from releasekit.cli.verify_audit import main
+from releasekit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["verify-audit", *sys.argv[1:]]))
