@@ -296,3 +296,59 @@ def test_a_strategy_folder_linked_outside_is_exit_2(
     (repo / "strategies" / "more").symlink_to(outside)
     assert releasekit_main(["verify-audit", "--repo", str(repo)]) == 2
     assert "strategies/more" in capsys.readouterr().out
+
+
+def test_bump_version_refuses_a_strategy_folder_linked_outside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The strategy search walks by the one symlink rule: the linked folder was skipped before,
+    # so a copy of the strategy outside the repository went unnoticed.
+    desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
+    repo = tmp_path / "desk"
+    shutil.copytree(desk, repo)
+    outside = outside_file(tmp_path).parent
+    (repo / "strategies" / "more").symlink_to(outside)
+    argv = ["bump-version", f"--repo={repo}", "--dry-run", "--part=patch", "--allow-empty"]
+    code = releasekit_main([*argv, "--summary=x", "--strategy=ICT_QM", "--strategy-version=patch"])
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert "strategies/more" in out
+    assert SECRET not in out
+
+
+def test_hotfix_sla_refuses_a_post_mortem_linked_outside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
+    repo = tmp_path / "desk"
+    shutil.copytree(desk, repo)
+    (repo / "docs" / "postmortems").mkdir(exist_ok=True)
+    (repo / "docs" / "postmortems" / "v1.2.4-hotfix.md").symlink_to(outside_file(tmp_path))
+    tags = tmp_path / "tags.txt"
+    tags.write_text("v1.2.4-hotfix 2024-01-15T10:00:00Z\n")
+    argv = ["hotfix-sla", f"--repo={repo}", f"--tags={tags}", "--now=2024-01-16T09:00:00Z"]
+    code = releasekit_main(argv)
+    out = capsys.readouterr().out
+    assert code == 2, out
+    assert "docs/postmortems/v1.2.4-hotfix.md" in out
+    assert SECRET not in out
+
+
+def test_a_post_mortem_linked_inside_the_repository_counts_under_its_own_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
+    repo = tmp_path / "desk"
+    shutil.copytree(desk, repo)
+    (repo / "notes").mkdir()
+    (repo / "notes" / "pm.md").write_text("# Post-mortem v1.2.4-hotfix\n")
+    (repo / "docs" / "postmortems").mkdir(exist_ok=True)
+    (repo / "docs" / "postmortems" / "v1.2.4-hotfix.md").symlink_to(repo / "notes" / "pm.md")
+    tags = tmp_path / "tags.txt"
+    tags.write_text("v1.2.4-hotfix 2024-01-15T10:00:00Z\n")
+    argv = ["hotfix-sla", f"--repo={repo}", f"--tags={tags}", "--now=2024-01-16T11:00:00Z"]
+    assert releasekit_main([*argv, "--format=json"]) == 1
+    found = {f["rule"]: f["message"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    # Read, under the link's name: found but not yet landed on the default branch (no git).
+    assert "docs/postmortems/v1.2.4-hotfix.md has not landed" in found["HFX009"]
+    assert "notes/pm.md" not in found["HFX009"]

@@ -84,7 +84,10 @@ def walk_files(root: Path, relative: str, *, what: str) -> Iterator[Path]:
     naming it; a directory symlink inside the repository is not descended (its target is
     walked where it is). Yields paths under ``root`` as written (not resolved).
     """
-    top = inside_repo(root, relative, what=what)
+    inside_repo(root, relative, what=what)
+    # Walked as written (inside_repo has refused an escape), so that every path yielded and
+    # named in a refusal is relative to ``root`` as the caller wrote it.
+    top = root / relative
     if not top.is_dir():
         return
     base = root.resolve()

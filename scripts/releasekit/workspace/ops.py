@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from releasekit.adapters.commands import run_command
-from releasekit.adapters.files import inside_repo, read_text, write_atomic
+from releasekit.adapters.files import inside_repo, read_text, walk_files, write_atomic
 from releasekit.core.rollout.controller import (
     ROLLOUT_MODES,
     Metrics,
@@ -125,15 +125,17 @@ def git_tags(repo: Path) -> list[Tag]:
 def postmortem_files(repo: Path, rules: HotfixRules, hotfix_tags: list[str]) -> list[Postmortem]:
     """Files in the post-mortem directory whose name or first 64 KiB names a hotfix, each with
     the time it landed on the checked-out (default) branch (None when it has not)."""
-    directory = inside_repo(repo, rules.postmortem_dir, what="post-mortem directory")
-    if not directory.is_dir():
-        return []
     out = []
-    for path in sorted(directory.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+    # The one symlink rule (adapters.files): a link leading outside the repository is refused,
+    # a link inside it is read as what it points to, a directory link is not descended.
+    for path in sorted(walk_files(repo, rules.postmortem_dir, what="post-mortem")):
+        if not path.is_file():  # a FIFO or device file is no post-mortem, and blocks a read
             continue
-        with path.open("rb") as fh:
-            head = fh.read(POSTMORTEM_READ_BYTES).decode("utf-8", "replace")
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(POSTMORTEM_READ_BYTES).decode("utf-8", "replace")
+        except OSError as exc:
+            raise InputError(f"cannot read post-mortem: {exc.strerror}", file=shown(path)) from None
         named = [t for t in hotfix_tags if names_version(path.name, t) or names_version(head, t)]
         if named:
             landed = landed_at(repo, path)

@@ -7,13 +7,18 @@ init also write through ``write_files`` (every file or none).
 from __future__ import annotations
 
 import codecs
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from releasekit.adapters.files import display_path, inside_repo, read_text, write_atomic
+from releasekit.adapters.files import (
+    display_path,
+    inside_repo,
+    read_text,
+    walk_files,
+    write_atomic,
+)
 from releasekit.core.versioning.changelog import Changelog, parse_changelog
 from releasekit.core.versioning.version_file import VersionFile, parse_version_file
 from releasekit.core.versioning.versions import Version
@@ -106,25 +111,21 @@ def find_strategy(repo: Path, name: str) -> ReleaseFile:
             file=shown(root),
             hint=f"strategies live under {STRATEGIES_DIR}/ (runbook: Strategy Versioning)",
         )
-    base = repo.resolve()
     found: list[ReleaseFile] = []
-    # NOTE: os.walk does not follow directory symlinks; file symlinks are checked by inside_repo.
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for fname in sorted(filenames):
-            if not fname.endswith(STRATEGY_SUFFIX):
-                continue
-            rel = (Path(dirpath) / fname).relative_to(base).as_posix()
-            loaded = read_release_file(repo, rel, what="strategy file")
-            try:
-                header = read_strategy_header(loaded.source.text)
-            except InputError as exc:
-                p = exc.problem
-                raise InputError(
-                    p.message, file=loaded.source.name, line=p.line, hint=p.hint
-                ) from None
-            if header is not None and header.name == name:
-                found.append(loaded)
+    # The one symlink rule (adapters.files): a link leading outside the repository is refused,
+    # a directory link inside it is not descended.
+    for path in walk_files(repo, STRATEGIES_DIR, what="strategy file"):
+        if not path.name.endswith(STRATEGY_SUFFIX):
+            continue
+        rel = path.relative_to(repo).as_posix()
+        loaded = read_release_file(repo, rel, what="strategy file")
+        try:
+            header = read_strategy_header(loaded.source.text)
+        except InputError as exc:
+            p = exc.problem
+            raise InputError(p.message, file=loaded.source.name, line=p.line, hint=p.hint) from None
+        if header is not None and header.name == name:
+            found.append(loaded)
     if not found:
         raise InputError(
             f"no strategy named {name} under {STRATEGIES_DIR}/",
