@@ -664,3 +664,115 @@ def test_bundled_offline_replay_reproduces_the_example_release(tmp_path: Path) -
     assert runs[0]["commit"] == runs[1]["commit"]  # the same commits, run after run
     assert runs[0]["source"] == "fixture"
     assert {a["role"] for a in runs[0]["approvals"]} == {"code_review", "audit", "risk", "founder"}
+
+
+# -- verifying a downloaded bundle (EVD007) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example release replayed offline: its checkout, fixture and the bundle as attached.
+
+    release-notes.md is written by check-changelog --notes-out, as release.yml writes it.
+    """
+    root = tmp_path_factory.mktemp("released")
+    script = EXAMPLE / ".releasekit" / "replay_evidence.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--out", str(root), "--keep"],
+        capture_output=True,
+        check=False,
+        env=_offline_env(),
+    )
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+    notes = root / "evidence" / "release-notes.md"
+    _releasekit("check-changelog", "--repo", "desk", "--tag", "v1.2.3", "--notes-out", str(notes))(
+        root
+    )
+    assert notes.is_file()
+    return root
+
+
+def _offline_env() -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"},
+        "PYTHONPATH": str(EXAMPLE.parents[1] / "scripts"),
+    }
+
+
+def _releasekit(*args: str) -> Any:
+    def in_dir(cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "releasekit", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=cwd,
+            env=_offline_env(),
+        )
+
+    return in_dir
+
+
+def verify(root: Path, bundle: Path) -> tuple[int, dict[str, Any]]:
+    """``evidence --verify-bundle`` on the replayed release, offline; (exit code, report)."""
+    done = _releasekit(
+        "evidence",
+        "--repo",
+        "desk",
+        "--tag",
+        "v1.2.3",
+        "--fixture",
+        "evidence-fixture.json",
+        "--bias-junit",
+        str(BIAS_JUNIT),
+        "--verify-bundle",
+        str(bundle),
+        "--format",
+        "json",
+    )(root)
+    return done.returncode, json.loads(done.stdout)
+
+
+def evd007(report: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(f["level"], f.get("file")) for f in report["findings"] if f["rule"] == "EVD007"]
+
+
+def test_the_attached_bundle_verifies_against_its_recomputation(released: Path) -> None:
+    # No --now: recomputed at the bundle's own generated_at, days after the replay's clock.
+    code, report = verify(released, released / "evidence")
+    assert code == 0, report["findings"]
+    assert evd007(report) == [("notice", None)]
+    assert sorted(report["data"]["verified"]) == [
+        "evidence.json",
+        "evidence.md",
+        "release-notes.md",
+    ]
+    notes = (released / "evidence" / "release-notes.md").read_bytes()
+    assert report["data"]["verified"]["release-notes.md"] == hashlib.sha256(notes).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("evidence.json", '"founder"', '"f0under"'),
+        ("release-notes.md", "\n", "\nAlso: nothing.\n"),
+    ],
+)
+def test_an_edited_bundle_file_is_named_and_blocks(
+    released: Path, tmp_path: Path, name: str, old: str, new: str
+) -> None:
+    bundle = tmp_path / "downloaded"
+    shutil.copytree(released / "evidence", bundle)
+    edited = bundle / name
+    text = edited.read_text(encoding="utf-8")
+    assert old in text
+    edited.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, report = verify(released, bundle)
+    assert code == 1
+    assert evd007(report) == [("error", str(edited))]
+
+
+def test_verify_bundle_without_evidence_json_is_bad_input(released: Path, tmp_path: Path) -> None:
+    code, report = verify(released, tmp_path)
+    assert code == 2
+    assert report["problem"]["file"].endswith("evidence.json")

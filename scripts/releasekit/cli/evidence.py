@@ -18,6 +18,10 @@ commit, the pull request, its files, commits and reviews; the policy is read fro
 Offline: ``--fixture FILE`` answers GitHub's reads from a sign-off fixture
 (docs/formats/signoff-fixture.md) whose pull request is merged with the tag's commit as its
 ``merge_commit_sha``.
+
+``--verify-bundle DIR`` recomputes the bundle (at its own ``generated_at`` unless ``--now``)
+and compares the sha256 of DIR's evidence.json, evidence.md and release-notes.md with it
+(EVD007; exit 1 naming each file that differs). Nothing is written.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from releasekit.cli.common.ops import parse_now, utc_now
 from releasekit.core.report import Report
 from releasekit.core.signoff.evidence import TOOL, ReleaseTag, parse_release_tag, render_details
 from releasekit.errors import InputError
-from releasekit.gates.evidence import EvidencePort, EvidenceRequest, run_evidence
+from releasekit.gates.evidence import EvidencePort, EvidenceRequest, bundle_time, run_evidence
 from releasekit.workspace.release_files import shown
 
 PortFactory = Callable[[Mapping[str, str], Runtime], ReleasePort]
@@ -72,6 +76,13 @@ def parser() -> ArgumentParser:
         metavar="ISO-8601",
         help="the time to decide at: hotfix deadlines, the bundle's generated_at and"
         " check-changelog's as-of date (default: now)",
+    )
+    p.add_argument(
+        "--verify-bundle",
+        type=Path,
+        metavar="DIR",
+        help="compare a downloaded bundle (evidence.json, evidence.md, release-notes.md) with"
+        " the recomputed one; writes nothing",
     )
     p.add_argument(
         "--bias-junit",
@@ -147,14 +158,23 @@ def evaluate(
     asked anything: a malformed tag or a tag the checkout lacks makes no request at all.
     """
     tag = release_tag(args.tag, env)
+    if args.verify_bundle is not None and args.out is not None:
+        raise InputError(
+            "--verify-bundle compares a bundle and writes nothing: --out does not go with it",
+            hint="drop --out",
+        )
+    now = args.now
+    if now is None and args.verify_bundle is not None:
+        now = bundle_time(args.verify_bundle)  # the recomputation is taken when the bundle was
     port, default_branch = _connect(args, env, runtime, connect_port)
     request = EvidenceRequest(
         repo=args.repo,
         tag=tag,
-        now=parse_now(args.now, clock),
+        now=parse_now(now, clock),
         out=args.out,
         bias_junit=args.bias_junit,
         replay=args.fixture is not None,
+        verify_bundle=args.verify_bundle,
     )
     return run_evidence(request, port, default_branch)
 

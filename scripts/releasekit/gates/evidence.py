@@ -7,12 +7,19 @@ the same step signoff-gate takes (``signoff_decision``), under the policy of the
 first parent (the policy the merge was made under), with check-changelog ``--tag`` and the
 audit evidence run on the checked-out tag; hotfix debt is checked. Only when all of it passes
 is the bundle (evidence.json and evidence.md, both or neither) written.
+
+``verify_bundle`` instead compares a downloaded bundle (a GitHub Release's evidence.json,
+evidence.md and release-notes.md) with what is recomputed now, byte for byte (sha256): EVD007
+names each file that differs. The recomputation is taken at the bundle's own ``generated_at``
+unless a time is given, so an unchanged release reproduces its bundle exactly.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +94,7 @@ class EvidenceRequest:
     out: Path | None = None
     bias_junit: Path | None = None
     replay: bool = False
+    verify_bundle: Path | None = None
 
 
 def run_evidence(
@@ -269,7 +277,21 @@ def _finish(report: Report, request: EvidenceRequest, port: EvidencePort) -> Rep
     report = report.with_data(requests=port.request_count, fixture=request.replay)
     bundle = report.data.get("bundle")
     if report.verdict != "pass" or not isinstance(bundle, Mapping):
-        return report
+        if request.verify_bundle is None:
+            return report
+        return report.with_findings(
+            [
+                finding(
+                    "EVD007",
+                    "error",
+                    f"the release's evidence does not pass now, so the bundle in"
+                    f" {shown(request.verify_bundle)} was not verified against it",
+                    hint="the other findings say what fails",
+                )
+            ]
+        )
+    if request.verify_bundle is not None:
+        return verify_bundle(report, bundle, request.verify_bundle)
     out = request.out
     if out is None:
         return report.with_findings(
@@ -285,3 +307,103 @@ def _finish(report: Report, request: EvidenceRequest, port: EvidencePort) -> Rep
     return report.with_findings(
         [finding("EVD006", "notice", f"evidence bundle written: {json_path}, {md_path}")]
     ).with_data(bundle_paths=[str(json_path), str(md_path)])
+
+
+# -- a downloaded bundle, verified against the recomputation -----------------------------------
+
+NOTES_NAME = "release-notes.md"
+# A bundle file is a few kilobytes; anything far larger is not one.
+_BUNDLE_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _bundle_file(directory: Path, name: str) -> bytes | None:
+    """The bytes of ``directory/name``, None when absent; a bad file is bad input."""
+    path = directory / name
+    shown_as = shown(path)
+    try:
+        if not path.exists():
+            return None
+        if not path.is_file() or path.stat().st_size > _BUNDLE_MAX_BYTES:
+            raise InputError(
+                f"{name} in the bundle is not a regular file of at most"
+                f" {_BUNDLE_MAX_BYTES:,} bytes",
+                file=shown_as,
+                hint="pass the directory the release's assets were downloaded to",
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}", file=shown_as) from None
+
+
+def bundle_time(directory: Path) -> str:
+    """The ``generated_at`` of ``directory/evidence.json``: when the bundle was computed."""
+    if not directory.is_dir():
+        raise InputError(
+            f"--verify-bundle {shown(directory)} is not a directory",
+            hint="gh release download vX.Y.Z --dir DIR, then --verify-bundle DIR",
+        )
+    raw = _bundle_file(directory, JSON_NAME)
+    if raw is None:
+        raise InputError(
+            f"the bundle has no {JSON_NAME}",
+            file=shown(directory / JSON_NAME),
+            hint="gh release download vX.Y.Z --dir DIR --pattern 'evidence.*'",
+        )
+    try:
+        value = json.loads(raw.decode("utf-8")).get("generated_at")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, AttributeError):
+        value = None
+    if not isinstance(value, str):
+        raise InputError(
+            f"{JSON_NAME} has no generated_at to recompute the bundle at",
+            file=shown(directory / JSON_NAME),
+            hint="pass --now with the time the bundle was made",
+        )
+    return value
+
+
+def verify_bundle(report: Report, bundle: Mapping[str, object], directory: Path) -> Report:
+    """EVD007: each file of the downloaded bundle has the recomputed bundle's sha256."""
+    notes = bundle.get("release_notes")
+    expected = {
+        JSON_NAME: bundle_json(bundle),
+        MARKDOWN_NAME: render_bundle_markdown(bundle),
+        NOTES_NAME: notes if isinstance(notes, str) else None,
+    }
+    findings: list[Finding] = []
+    checked: dict[str, str] = {}
+    for name, text in expected.items():
+        got = _bundle_file(directory, name)
+        if got is None:
+            if name != NOTES_NAME:  # the notes are attached by release.yml, not by evidence
+                findings.append(_mismatch(directory, name, "is missing from the bundle"))
+            continue
+        want = hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(got).hexdigest()
+        checked[name] = digest
+        if text is None or digest != want:
+            findings.append(
+                _mismatch(directory, name, f"has sha256 {digest[:12]}, recomputed {want[:12]}")
+            )
+    if not findings:
+        findings.append(
+            finding(
+                "EVD007",
+                "notice",
+                f"the bundle in {shown(directory)} is what releasekit recomputes:"
+                f" {', '.join(sorted(checked))}",
+            )
+        )
+    return report.with_findings(findings).with_data(verified=checked)
+
+
+def _mismatch(directory: Path, name: str, what: str) -> Finding:
+    return finding(
+        "EVD007",
+        "error",
+        f"{name} {what}: the downloaded bundle is not what the release's evidence recomputes to",
+        file=shown(directory / name),
+        hint="compare it with `releasekit evidence --out DIR` for the same tag (and --now the"
+        " bundle's generated_at); a bundle recomputed by another releasekit version, or from a"
+        " fixture, differs in releasekit_version or source",
+    )
