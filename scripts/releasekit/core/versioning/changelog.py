@@ -823,6 +823,20 @@ def _release_heading(text: str, no: int, add: _Adder) -> _Block:
     return _Block(version, slow_key, date, no, yanked, bracketed, url)
 
 
+def _iso_day(text: str | None) -> dt.date | None:
+    """``core.dates.parse_iso_date`` for the scan's dates, without its regular expression.
+
+    ``date.fromisoformat`` reads ten characters with dashes at 4 and 7 only as ``YYYY-MM-DD``
+    in ASCII digits, which is what the regular expression lets through to it.
+    """
+    if text is None or len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _calendar_date(text: str) -> bool:
     """Whether ``YYYY-MM-DD`` (ASCII digits, as ``_PLAIN_HEADING`` matched) is a real date."""
     try:
@@ -938,7 +952,7 @@ def _order_and_dates(cl: Changelog, as_of: dt.date) -> list[Finding]:
                 )
             seen.setdefault(r.key, r.line)
             newer = r
-        date = parse_iso_date(r.date)
+        date = _iso_day(r.date)
         if date is None:
             continue
         if date > as_of:
@@ -1013,9 +1027,10 @@ def _link_consistency(cl: Changelog) -> list[Finding]:
         cm = _COMPARE.search(d.url)
         if cm is None or older is None:
             continue
-        want_new = "HEAD" if r.is_unreleased else r.version
+        unreleased = r is cl.unreleased  # the releases are never [Unreleased]
+        want_new = "HEAD" if unreleased else r.version
         new_ok = _strip_v(cm.group("new")).casefold() == want_new.casefold() or (
-            r.is_unreleased and not _LOOKS_VERSION.match(cm.group("new"))
+            unreleased and not _LOOKS_VERSION.match(cm.group("new"))
         )
         old_ok = _strip_v(cm.group("old").rsplit("@", 1)[-1]).casefold() == older.version.casefold()
         if not (new_ok and old_ok):
