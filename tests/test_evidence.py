@@ -646,10 +646,7 @@ def test_bundled_offline_replay_reproduces_the_example_release(tmp_path: Path) -
     # The example ships the sign-off fixture and a script that makes the tagged checkout it
     # describes: anyone can replay evidence for v1.2.3 with no token and no network.
     script = EXAMPLE / ".releasekit" / "replay_evidence.py"
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"},
-        "PYTHONPATH": str(EXAMPLE.parents[1] / "scripts"),
-    }
+    env = _offline_env()
     runs = []
     for n in (1, 2):
         out = tmp_path / f"run{n}"
@@ -685,37 +682,37 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     notes = root / "evidence" / "release-notes.md"
-    _releasekit("check-changelog", "--repo", "desk", "--tag", "v1.2.3", "--notes-out", str(notes))(
-        root
+    releasekit(
+        root, "check-changelog", "--repo", "desk", "--tag", "v1.2.3", "--notes-out", str(notes)
     )
     assert notes.is_file()
     return root
 
 
 def _offline_env() -> dict[str, str]:
+    """The environment of a developer's machine, with releasekit importable."""
     return {
         **{k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"},
         "PYTHONPATH": str(EXAMPLE.parents[1] / "scripts"),
     }
 
 
-def _releasekit(*args: str) -> Any:
-    def in_dir(cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "releasekit", *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=cwd,
-            env=_offline_env(),
-        )
-
-    return in_dir
+def releasekit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m releasekit ARGS`` in ``cwd``, offline (not as a workflow step)."""
+    return subprocess.run(
+        [sys.executable, "-m", "releasekit", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=_offline_env(),
+    )
 
 
 def verify(root: Path, bundle: Path) -> tuple[int, dict[str, Any]]:
     """``evidence --verify-bundle`` on the replayed release, offline; (exit code, report)."""
-    done = _releasekit(
+    done = releasekit(
+        root,
         "evidence",
         "--repo",
         "desk",
@@ -729,11 +726,12 @@ def verify(root: Path, bundle: Path) -> tuple[int, dict[str, Any]]:
         str(bundle),
         "--format",
         "json",
-    )(root)
+    )
     return done.returncode, json.loads(done.stdout)
 
 
 def evd007(report: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The EVD007 findings of a report: (level, file)."""
     return [(f["level"], f.get("file")) for f in report["findings"] if f["rule"] == "EVD007"]
 
 
