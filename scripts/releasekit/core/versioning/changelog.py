@@ -151,7 +151,11 @@ class Release(NamedTuple):
 
     @property
     def sections(self) -> tuple[Section, ...]:
-        """Its ``###`` sections and their entries, in file order."""
+        """Its ``###`` sections and their entries, in file order, read from the file now.
+
+        Finding the release's lines walks the file from the top: cheap for the newest
+        releases the rules look into, quadratic if asked of every release of a long file.
+        """
         if self.source is None:
             return ()
         return _scan_sections(self.source, self.line, self.end)
