@@ -440,13 +440,18 @@ def merge_group_event(number: int, head: str, group_head: str) -> dict[str, Any]
     }
 
 
+def group_args(queued: str, group_head: str) -> tuple[str, ...]:
+    """What pr-gate's signoff job passes in a merge group (from the event's head ref and SHA)."""
+    return ("--merge-group-head", group_head, "--queued-head", queued)
+
+
 def test_approved_squash_merge_group_passes_on_the_groups_head(
     api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workspace, head, group_head = squash_group(tmp_path)
     number = seed(api, head)
     event = merge_group_event(number, head, group_head)
-    args = ("--pr", str(number), "--merge-group-head", group_head, "--format", "json")
+    args = ("--pr", str(number), *group_args(head, group_head), "--format", "json")
     result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
     assert result.code == 0, result.out
     assert "SGN015" not in [f["rule"] for f in json.loads(result.out)["findings"]]
@@ -463,7 +468,7 @@ def test_merge_group_whose_pull_request_lost_its_approval_holds(
     dismissed = [(u, "DISMISSED" if u == "alice-founder" else s) for u, s in SIGNED]
     number = seed(api, head, reviews=dismissed)
     event = merge_group_event(number, head, group_head)
-    args = ("--pr", str(number), "--merge-group-head", group_head, "--format", "json")
+    args = ("--pr", str(number), *group_args(head, group_head), "--format", "json")
     result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
     assert result.code == 1, result.out
     assert json.loads(result.out)["data"]["missing_roles"] == ["founder"]
@@ -478,11 +483,26 @@ def test_merge_group_checkout_that_is_not_the_groups_head_holds(
     workspace, head, _ = squash_group(tmp_path)
     number = seed(api, head)
     other = "a" * 40
-    args = ("--pr", str(number), "--merge-group-head", other, "--format", "json")
+    args = ("--pr", str(number), *group_args(head, other), "--format", "json")
     event = merge_group_event(number, head, other)
     result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
     assert result.code == 1
     assert "SGN015" in [f["rule"] for f in json.loads(result.out)["findings"]]
+
+
+def test_merge_group_whose_pull_request_moved_since_it_was_queued_holds(
+    api: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, head, group_head = squash_group(tmp_path)
+    # The group was made from an earlier head; the approvals are of the PR's head now.
+    queued = "b" * 40
+    number = seed(api, head)
+    args = ("--pr", str(number), *group_args(queued, group_head), "--format", "json")
+    event = merge_group_event(number, queued, group_head)
+    result = run(api, workspace, number, tmp_path, monkeypatch, *args, event=event)
+    assert result.code == 1
+    messages = [f["message"] for f in json.loads(result.out)["findings"] if f["rule"] == "SGN015"]
+    assert any("was made from bbbbbbb" in m for m in messages), messages
 
 
 def test_merge_group_head_must_be_a_commit_sha(

@@ -502,6 +502,10 @@ def test_pr_gate_tells_a_release_pr_by_its_version_never_by_its_branch() -> None
     assert "base" in load(ACTION)["inputs"]
 
 
+# The merge group's head commit (the merged result the queue tests).
+GROUP_HEAD = "c" * 40
+
+
 @needs_jq
 @pytest.mark.parametrize(
     ("head_ref", "code", "number"),
@@ -521,10 +525,31 @@ def test_merge_group_pr_number_is_read_strictly(
     script = step_named("pr-gate.yml", "signoff", "pr")["run"]
     payload: dict[str, Any] = {"pull_request": {"number": 3}}
     if head_ref is not None:
-        payload = {"merge_group": {"head_ref": head_ref}}
+        payload = {"merge_group": {"head_ref": head_ref, "head_sha": GROUP_HEAD}}
     rc, written = run_step(script, payload, tmp_path)
     assert rc == code
-    assert written == ("" if number is None else f"number={number}\n")
+    if number is None:
+        assert written == ""
+    elif head_ref is None:
+        assert written == "number=\nargs=\n"
+    else:
+        # signoff-gate decides on the group's head, for the PR head the group was made from.
+        args = f"--merge-group-head={GROUP_HEAD}\n--queued-head={SHA}\n"
+        assert written == f"number={number}\nargs<<RK_ARGS_END\n{args}RK_ARGS_END\n"
+
+
+@needs_jq
+@pytest.mark.parametrize("head_sha", ["", "main", "c" * 39, f"{GROUP_HEAD}\nx"])
+def test_merge_group_head_sha_is_read_strictly(tmp_path: Path, head_sha: str) -> None:
+    script = step_named("pr-gate.yml", "signoff", "pr")["run"]
+    head_ref = f"refs/heads/gh-readonly-queue/main/pr-42-{SHA}"
+    payload = {"merge_group": {"head_ref": head_ref, "head_sha": head_sha}}
+    assert run_step(script, payload, tmp_path) == (2, "")
+
+
+def test_signoff_gets_the_merge_group_arguments_from_the_pr_step() -> None:
+    step = step_named("pr-gate.yml", "signoff", "signoff")
+    assert step["with"]["args"] == "${{ steps.pr.outputs.args }}"
 
 
 @needs_jq

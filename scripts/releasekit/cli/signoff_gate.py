@@ -94,8 +94,8 @@ def parser() -> ArgumentParser:
         help="auto: post the PR comment when the token allows; always: a failure to post fails;"
         " never (default: auto)",
     )
-    mg_help = "merge queue: decide --pr on the group's head commit (checked out); publish there"
-    add("--merge-group-head", metavar="SHA", help=mg_help)
+    add("--merge-group-head", metavar="SHA", help="merge queue: the group's head (checked out)")
+    add("--queued-head", metavar="SHA", help="merge queue: the PR head the group was made from")
     add_publish_options(p, default_check_name=CHECK_NAME)
     return p
 
@@ -145,6 +145,7 @@ def evaluate(
         require_unreleased=args.require_unreleased,
         pusher=event.pusher,
         merge_group_head=args.merge_group_head,
+        queued_head=args.queued_head,
     )
     return run_signoff(request, port, on_head=lambda sha: setattr(run, "head_sha", sha))
 

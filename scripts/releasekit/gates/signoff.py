@@ -50,7 +50,8 @@ class SignoffRequest:
     ``default_branch`` is the repository's (its policy decides every pull request);
     ``replay`` is an offline replay from a fixture (the checkout is not tied to the head);
     ``pusher`` the login that pushed the event's commits, when the event says;
-    ``merge_group_head`` the merge group's head SHA when deciding for a merge queue.
+    ``merge_group_head`` the merge group's head SHA when deciding for a merge queue, and
+    ``queued_head`` the pull request's head the group was made from (its head ref names it).
     """
 
     repo: Path
@@ -63,6 +64,7 @@ class SignoffRequest:
     require_unreleased: bool = False
     pusher: str | None = None
     merge_group_head: str | None = None
+    queued_head: str | None = None
 
 
 def run_signoff(
@@ -79,14 +81,14 @@ def run_signoff(
             f"repository directory {repo} not found", hint="pass --repo DIR (default: .)"
         )
     group_head = request.merge_group_head
-    if group_head is not None:
-        if not _SHA.fullmatch(group_head):
+    for option, sha in (("--merge-group-head", group_head), ("--queued-head", request.queued_head)):
+        if sha is not None and not _SHA.fullmatch(sha):
             raise InputError(
-                f"--merge-group-head {group_head!r} is not a commit SHA (40 hex digits)",
-                hint="pass the merge_group event's merge_group.head_sha",
+                f"{option} {sha!r} is not a commit SHA (40 hex digits)",
+                hint="pass the merge_group event's head_sha and the SHA its head_ref ends with",
             )
-        if on_head is not None:
-            on_head(group_head)
+    if group_head is not None and on_head is not None:
+        on_head(group_head)  # the result belongs on the commit the queue tests
     pull = read_pull(
         port,
         request.pr_number,
@@ -122,6 +124,16 @@ def gather_evidence(
         if request.replay
         else workspace_findings(request.repo, pr.head_sha, request.merge_group_head)
     )
+    if request.queued_head is not None and request.queued_head != pr.head_sha:
+        findings.append(
+            finding(
+                "SGN015",
+                "error",
+                f"the merge group was made from {request.queued_head[:7]}, but the pull"
+                f" request's head is now {pr.head_sha[:7]}: its reviews are of another commit",
+                hint="requeue the pull request once it is approved at its new head",
+            )
+        )
     release_pr = is_release_pr(pull, cls)
     # A PR that changes version.yaml has moved [Unreleased] into its release section (the
     # pr-gate's changelog job compares the versions, REL008); a branch name never waives it.
