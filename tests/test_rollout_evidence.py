@@ -569,7 +569,7 @@ def test_a_bad_event_time_in_a_state_file_names_its_line() -> None:
         state_to_json(state_from_events("1.2.3", [Event(T0, "promote", "paper", 1.0, FULL)])),
         indent=1,
     ).replace("2024-01-01T09:00:00Z", "yesterday")
-    line = next(i for i, t in enumerate(text.splitlines(), 1) if '"kind"' in t)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if '"yesterday"' in t)
     with pytest.raises(InputError, match="not an ISO-8601") as caught:
         parse_state(text, shown_as="state.json")
     assert caught.value.problem.line == line

@@ -117,9 +117,13 @@ def release_notes(cl: Changelog, vf: VersionFile | None, tag: str | None) -> str
         cl.release(wanted) if wanted is not None else (cl.releases[0] if cl.releases else None)
     )
     if release is None:
+        # A release's section goes below [Unreleased] (else below the title): point there.
+        below = cl.unreleased.line if cl.unreleased is not None else cl.title_line
         raise InputError(
-            "no release to write notes for",
+            "no release to write notes for"
+            + (f": the changelog has no [{wanted}] section" if wanted is not None else ""),
             file=cl.shown_as,
+            line=below or 1,
             hint="add the release section before asking for its notes",
         )
     return cl.notes(release)

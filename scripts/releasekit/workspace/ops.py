@@ -89,7 +89,8 @@ def read_tags_file(path: Path) -> list[Tag]:
                 line=number,
                 hint="e.g. v1.2.4-hotfix 2024-01-15T10:00:00Z",
             )
-        tags.append(Tag(parts[0], parse_time(parts[1], what=f"the time of {parts[0]}", file=name)))
+        when = parse_time(parts[1], what=f"the time of {parts[0]}", file=name, line=number)
+        tags.append(Tag(parts[0], when))
     return tags
 
 

@@ -2,7 +2,9 @@
 
 Stdlib only, with defusedxml's caution done by hand: a document type declaration is refused
 before parsing, so no entity can be declared, expanded ("billion laughs") or fetched (XXE).
-pytest never writes one. The size is bounded by the caller's ``read_text`` limit.
+pytest never writes one. The size is bounded by the caller's ``read_text`` limit. The tree is
+built through expat directly (``ElementTree.TreeBuilder``), which records each element's line
+for the error messages; ElementTree's own parser keeps none.
 
 Counting fails closed: a test case with a ``<failure>`` or ``<error>`` child counts as failed,
 and a ``<testsuite failures="N" errors="N">`` total larger than the cases we saw wins (pytest
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from xml.parsers import expat
 
 from releasekit.errors import InputError
 
@@ -43,7 +46,7 @@ class BiasResults:
         return max(self.ran - self.failures - self.errors, 0)
 
 
-def _total(suites: list[ET.Element], attr: str, shown_as: str) -> int:
+def _total(suites: list[ET.Element], attr: str, shown_as: str, lines: dict[int, int]) -> int:
     total = 0
     for s in suites:
         raw = s.get(attr, "0").strip() or "0"
@@ -51,10 +54,36 @@ def _total(suites: list[ET.Element], attr: str, shown_as: str) -> int:
             raise InputError(
                 f"<testsuite {attr}={raw!r}> is not a count",
                 file=shown_as,
+                line=lines.get(id(s)),
                 hint="pass the JUnit XML file pytest wrote (--junitxml=FILE)",
             )
         total += int(raw)
     return total
+
+
+def _parse(text: str, *, shown_as: str) -> tuple[ET.Element, dict[int, int]]:
+    """The XML's root element, and the line of each element (by ``id``)."""
+    builder = ET.TreeBuilder()
+    lines: dict[int, int] = {}
+    parser = expat.ParserCreate()
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        lines[id(builder.start(tag, attrs))] = parser.CurrentLineNumber
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(text, True)
+    except expat.ExpatError as exc:
+        raise InputError(
+            f"the JUnit XML is not well-formed: {expat.ErrorString(exc.code)}"
+            f" (line {exc.lineno}, column {exc.offset + 1})",
+            file=shown_as,
+            line=exc.lineno,
+            hint="pass the file pytest wrote with --junitxml",
+        ) from None
+    return builder.close(), lines
 
 
 def parse_junit(text: str, *, shown_as: str) -> BiasResults:
@@ -67,20 +96,12 @@ def parse_junit(text: str, *, shown_as: str) -> BiasResults:
             line=text.count("\n", 0, dtd.start()) + 1,
             hint="pass the file pytest wrote with --junitxml; it has no <!DOCTYPE>",
         )
-    try:
-        root = ET.fromstring(text)  # noqa: S314 - DTDs refused above; size bounded by read_text
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise InputError(
-            f"the JUnit XML is not well-formed: {exc}",
-            file=shown_as,
-            line=line,
-            hint="pass the file pytest wrote with --junitxml",
-        ) from None
+    root, lines = _parse(text, shown_as=shown_as)  # DTDs refused above; size bounded by read_text
     if root.tag not in ("testsuites", "testsuite"):
         raise InputError(
             f"the file is XML but not JUnit (root element <{root.tag}>)",
             file=shown_as,
+            line=lines.get(id(root)),
             hint="pass the file pytest wrote with --junitxml",
         )
     suites = [root] if root.tag == "testsuite" else root.findall(".//testsuite")
@@ -99,12 +120,12 @@ def parse_junit(text: str, *, shown_as: str) -> BiasResults:
         if (failed or errored) and len(names) < _MAX_NAMES:
             cls = case.get("classname", "")
             names.append(f"{cls}::{case.get('name', '?')}" if cls else case.get("name", "?"))
-    tests = max(len(cases), _total(suites, "tests", shown_as))
+    tests = max(len(cases), _total(suites, "tests", shown_as, lines))
     return BiasResults(
         shown_as=shown_as,
         tests=tests,
-        failures=max(failures, _total(suites, "failures", shown_as)),
-        errors=max(errors, _total(suites, "errors", shown_as)),
-        skipped=max(skipped, _total(suites, "skipped", shown_as)),
+        failures=max(failures, _total(suites, "failures", shown_as, lines)),
+        errors=max(errors, _total(suites, "errors", shown_as, lines)),
+        skipped=max(skipped, _total(suites, "skipped", shown_as, lines)),
         failed_names=tuple(names),
     )

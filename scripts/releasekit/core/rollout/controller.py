@@ -35,8 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -45,7 +44,7 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from releasekit.core.report import Finding, finding
-from releasekit.core.rollout.jsonread import line_at, load_strict_json, path_line
+from releasekit.core.rollout.jsonread import load_strict_json, nearest_line, path_line
 from releasekit.core.rollout.plan import DAY_HOURS, RolloutPlan, Stage
 from releasekit.core.versioning.versions import is_hotfix, parse_version
 from releasekit.errors import InputError
@@ -139,6 +138,10 @@ class Metrics:
     signal_divergence: float | None = None
     instability: tuple[str, ...] | None = None
     shown_as: str = "metrics"
+    # Where version and environment are in the file, for the error when they are not the
+    # rollout's (checked after reading, against the state).
+    version_line: int | None = None
+    environment_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,22 +172,28 @@ class Decision:
 # -- time -------------------------------------------------------------------------------------
 
 
-def parse_time(text: Any, *, what: str, file: str | None = None) -> dt.datetime:
-    """An ISO-8601 date-time with a time zone (``Z`` allowed), as an aware datetime in UTC."""
+def parse_time(
+    text: Any, *, what: str, file: str | None = None, line: int | None = None
+) -> dt.datetime:
+    """An ISO-8601 date-time with a time zone (``Z`` allowed), as an aware datetime in UTC.
+
+    ``file`` and ``line`` say where ``text`` was read, for the error."""
     if not isinstance(text, str):
-        raise InputError(f"{what} is not an ISO-8601 date-time", file=file)
+        raise InputError(f"{what} is not an ISO-8601 date-time", file=file, line=line)
     try:
         value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InputError(
             f"{what} {text!r} is not an ISO-8601 date-time",
             file=file,
+            line=line,
             hint="write e.g. 2024-01-15T14:30:00Z",
         ) from None
     if value.tzinfo is None:
         raise InputError(
             f"{what} {text!r} has no time zone",
             file=file,
+            line=line,
             hint="add Z (UTC) or an offset such as +01:00",
         )
     return value.astimezone(dt.UTC)
@@ -291,50 +300,56 @@ def parse_state(text: str, *, shown_as: str) -> RolloutState:
             file=shown_as,
             line=path_line(text, ["events"]) or 1,
         )
-    starts = _event_starts(text, len(raw_events))
-    events = [_event_from_json(e, i, shown_as, starts[i]) for i, e in enumerate(raw_events)]
+
+    def located(index: int) -> Callable[[str | None], int]:
+        # Looked up only for an error: a state file may hold thousands of events.
+        return lambda key: nearest_line(text, ["events", index, *([key] if key else [])])
+
+    events = [_event_from_json(e, i, shown_as, located(i)) for i, e in enumerate(raw_events)]
     return state_from_events(version, events)
 
 
-_KIND_KEY = re.compile(r'"kind"\s*:')
-
-
-def _event_starts(text: str, count: int) -> list[int | None]:
-    """The line of each event of a state file (by its ``"kind"`` key), None when not found."""
-    events_at = re.search(r'"events"\s*:', text)
-    found = (
-        [line_at(text, m.start()) for m in _KIND_KEY.finditer(text, events_at.end())]
-        if events_at
-        else []
-    )
-    return [found[i] if i < len(found) else None for i in range(count)]
-
-
-def _event_from_json(raw: Any, index: int, shown_as: str, line: int | None = None) -> Event:
+def _event_from_json(
+    raw: Any, index: int, shown_as: str, line_of: Callable[[str | None], int] | None = None
+) -> Event:
+    """One event; ``line_of(key)`` is the line of the event's ``key`` (None: the event's)."""
     what = f"event {index + 1}"
+
+    def line(key: str | None = None) -> int | None:
+        return line_of(key) if line_of is not None else None
+
     if not isinstance(raw, dict):
-        raise InputError(f"rollout state: {what} is not an object", file=shown_as, line=line)
+        raise InputError(f"rollout state: {what} is not an object", file=shown_as, line=line())
     kind = raw.get("kind")
     if kind not in EVENT_KINDS:
         raise InputError(
-            f"rollout state: {what} has unknown kind {str(kind)[:40]!r}", file=shown_as, line=line
+            f"rollout state: {what} has unknown kind {str(kind)[:40]!r}",
+            file=shown_as,
+            line=line("kind"),
         )
     stage, size, rules = raw.get("stage"), raw.get("size", 0.0), raw.get("rules", [])
-    if (
-        (stage is not None and not isinstance(stage, str))
-        or isinstance(size, bool)
-        or not isinstance(size, int | float)
-        or not isinstance(rules, list)
-        or not all(isinstance(r, str) for r in rules)
-    ):
-        raise InputError(f"rollout state: {what} is malformed", file=shown_as, line=line)
+    malformed = (
+        "stage"
+        if stage is not None and not isinstance(stage, str)
+        else "size"
+        if isinstance(size, bool) or not isinstance(size, int | float)
+        else "rules"
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules)
+        else None
+    )
+    if malformed is not None:
+        raise InputError(
+            f"rollout state: {what} has a malformed {malformed}",
+            file=shown_as,
+            line=line(malformed),
+        )
     if not 0.0 <= float(size) <= 1.0:
         # A size is a share of the target position: 0.25 is 25%. Anything else is not a size,
         # and a size that compares false with everything must never be taken as "not live".
         raise InputError(
             f"rollout state: {what} has size {size!r}, not between 0 and 1",
             file=shown_as,
-            line=line,
+            line=line("size"),
             hint="sizes are shares of the target position: 0.25 for 25%",
         )
     note = raw.get("note", "")
@@ -342,7 +357,7 @@ def _event_from_json(raw: Any, index: int, shown_as: str, line: int | None = Non
         when = parse_time(raw.get("at"), what=f"rollout state: {what} time", file=shown_as)
     except InputError as exc:
         raise InputError(
-            exc.problem.message, file=shown_as, line=line, hint=exc.problem.hint
+            exc.problem.message, file=shown_as, line=line("at"), hint=exc.problem.hint
         ) from None
     return Event(
         at=when,
@@ -379,30 +394,21 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
     )
     if errors:
         first = errors[0]
-        path = list(first.absolute_path)
+        path: list[str | int] = list(first.absolute_path)
         where = ".".join(str(p) for p in path) or "the snapshot"
         raise InputError(
             f"metrics snapshot: `{where}`: {_schema_message(first)}"[:400],
             file=shown_as,
-            line=path_line(text, path) or 1,
+            line=nearest_line(text, [*path, *_unexpected_key(first)]),
             hint="see docs/formats/rollout-metrics.md",
         )
     period = data["period"]
-    try:
-        start = parse_time(period["start"], what="metrics period.start", file=shown_as)
-        end = parse_time(period["end"], what="metrics period.end", file=shown_as)
-    except InputError as exc:
-        raise InputError(
-            exc.problem.message,
-            file=shown_as,
-            line=path_line(text, ["period"]),
-            hint=exc.problem.hint,
-        ) from None
+    start, end = (_metrics_time(text, period, key, shown_as=shown_as) for key in ("start", "end"))
     if end < start:
         raise InputError(
             "metrics period ends before it starts",
             file=shown_as,
-            line=path_line(text, ["period", "end"]),
+            line=nearest_line(text, ["period", "end"]),
             hint="swap start and end",
         )
     errors_by_level = data.get("errors") or {}
@@ -411,7 +417,7 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
         raise InputError(
             "metrics pnl.expected_min is above pnl.expected_max",
             file=shown_as,
-            line=path_line(text, ["pnl", "expected_min"]),
+            line=nearest_line(text, ["pnl", "expected_min"]),
             hint="the expected range is [expected_min, expected_max]",
         )
     flags = data.get("instability")
@@ -429,7 +435,34 @@ def parse_metrics(text: str, *, shown_as: str) -> Metrics:
         signal_divergence=data.get("signal_divergence"),
         instability=None if flags is None else tuple(flags),
         shown_as=shown_as,
+        version_line=None if data.get("version") is None else path_line(text, ["version"]),
+        environment_line=(
+            None if data.get("environment") is None else path_line(text, ["environment"])
+        ),
     )
+
+
+def _metrics_time(text: str, period: Mapping[str, Any], key: str, *, shown_as: str) -> dt.datetime:
+    """``period.<key>`` of a metrics snapshot as a time (an error names its line)."""
+    try:
+        return parse_time(period[key], what=f"metrics period.{key}", file=shown_as)
+    except InputError as exc:
+        raise InputError(
+            exc.problem.message,
+            file=shown_as,
+            line=nearest_line(text, ["period", key]),
+            hint=exc.problem.hint,
+        ) from None
+
+
+def _unexpected_key(error: Any) -> list[str]:
+    """For an ``additionalProperties`` error, the first key the schema does not allow (so the
+    message points at its line, not at the object's); else nothing."""
+    if getattr(error, "validator", None) != "additionalProperties":
+        return []
+    allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [k for k in instance if k not in allowed][:1]
 
 
 def _schema_message(error: Any) -> str:
@@ -642,6 +675,7 @@ def _check_metrics_subject(
         raise InputError(
             f"the metrics are about v{metrics.version}, but the rollout is of v{state.version}",
             file=metrics.shown_as,
+            line=metrics.version_line,
             hint="have the metrics command export the version it is given ({version})",
         )
     if metrics.environment is not None and metrics.environment != current.environment:
@@ -649,6 +683,7 @@ def _check_metrics_subject(
             f"the metrics are about {metrics.environment}, but stage {current.id} runs in"
             f" {current.environment}",
             file=metrics.shown_as,
+            line=metrics.environment_line,
             hint="have the metrics command export the environment it is given ({environment})",
         )
     if metrics.end > now + CLOCK_SKEW:
