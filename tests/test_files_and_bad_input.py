@@ -316,17 +316,23 @@ def test_bump_version_refuses_a_strategy_folder_linked_outside(
     assert SECRET not in out
 
 
-def test_hotfix_sla_refuses_a_post_mortem_linked_outside(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def hotfix_sla_with_linked_post_mortem(tmp_path: Path, target: Path) -> list[str]:
+    """The desk with hotfix v1.2.4-hotfix, whose post-mortem is a link to ``target``; the
+    hotfix-sla command line for an hour past the post-mortem's deadline."""
     desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
     repo = tmp_path / "desk"
     shutil.copytree(desk, repo)
     (repo / "docs" / "postmortems").mkdir(exist_ok=True)
-    (repo / "docs" / "postmortems" / "v1.2.4-hotfix.md").symlink_to(outside_file(tmp_path))
+    (repo / "docs" / "postmortems" / "v1.2.4-hotfix.md").symlink_to(target)
     tags = tmp_path / "tags.txt"
     tags.write_text("v1.2.4-hotfix 2024-01-15T10:00:00Z\n")
-    argv = ["hotfix-sla", f"--repo={repo}", f"--tags={tags}", "--now=2024-01-16T09:00:00Z"]
+    return ["hotfix-sla", f"--repo={repo}", f"--tags={tags}", "--now=2024-01-16T11:00:00Z"]
+
+
+def test_hotfix_sla_refuses_a_post_mortem_linked_outside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = hotfix_sla_with_linked_post_mortem(tmp_path, outside_file(tmp_path))
     code = releasekit_main(argv)
     out = capsys.readouterr().out
     assert code == 2, out
@@ -337,16 +343,10 @@ def test_hotfix_sla_refuses_a_post_mortem_linked_outside(
 def test_a_post_mortem_linked_inside_the_repository_counts_under_its_own_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    desk = Path(__file__).resolve().parents[1] / "examples" / "trading-desk"
-    repo = tmp_path / "desk"
-    shutil.copytree(desk, repo)
-    (repo / "notes").mkdir()
-    (repo / "notes" / "pm.md").write_text("# Post-mortem v1.2.4-hotfix\n")
-    (repo / "docs" / "postmortems").mkdir(exist_ok=True)
-    (repo / "docs" / "postmortems" / "v1.2.4-hotfix.md").symlink_to(repo / "notes" / "pm.md")
-    tags = tmp_path / "tags.txt"
-    tags.write_text("v1.2.4-hotfix 2024-01-15T10:00:00Z\n")
-    argv = ["hotfix-sla", f"--repo={repo}", f"--tags={tags}", "--now=2024-01-16T11:00:00Z"]
+    inside = tmp_path / "desk" / "notes" / "pm.md"
+    argv = hotfix_sla_with_linked_post_mortem(tmp_path, inside)
+    inside.parent.mkdir()
+    inside.write_text("# Post-mortem v1.2.4-hotfix\n")
     assert releasekit_main([*argv, "--format=json"]) == 1
     found = {f["rule"]: f["message"] for f in json.loads(capsys.readouterr().out)["findings"]}
     # Read, under the link's name: found but not yet landed on the default branch (no git).
