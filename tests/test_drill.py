@@ -612,6 +612,43 @@ class Desk:
                 return StepRun(name, run.code, out, outputs)
         return StepRun(name, 0, out, outputs)
 
+    # -- the callers `init` wrote
+
+    def caller(self, name: str, job: str, workflow: str) -> dict[str, Any]:
+        """Job ``job`` of the init'd caller ``name``, checked to call our ``workflow``."""
+        spec = yaml.safe_load((self.work / ".github" / "workflows" / name).read_text("utf-8"))
+        found: dict[str, Any] = spec["jobs"][job]
+        assert f"/.github/workflows/{workflow}@" in found["uses"], found["uses"]
+        return found
+
+    def prepare_release(self, **dispatch: Any) -> JobRun:
+        """Run "prepare release" from Actions with ``dispatch`` as its form's inputs: the
+        init'd caller's ``with:`` becomes the reusable workflow's inputs."""
+        caller = self.caller("prepare-release.yml", "prepare", "prepare-release.yml")
+        context: dict[str, Value] = {f"inputs.{k}": v for k, v in dispatch.items()}
+        inputs: dict[str, Any] = {}
+        for key, value in (caller.get("with") or {}).items():
+            text = evaluate(value, context)
+            inputs[key] = {"true": True, "false": False}.get(text, text)
+        self.git("checkout", "-q", "main")
+        run = self.job(
+            "prepare-release.yml", "prepare", inputs=inputs, event_name="workflow_dispatch"
+        )
+        self.sync()
+        return run
+
+    def tag_release(self, number: int) -> JobRun | None:
+        """The PR closed: tag-release runs if the caller's ``if:`` lets it (else None)."""
+        event = {**self.pr_event(number), "action": "closed"}
+        caller = self.caller("tag-release.yml", "tag", "tag-release.yml")
+        context: dict[str, Value] = {}
+        flatten("github.event", event, context)
+        if not condition(caller["if"], context):
+            return None
+        run = self.job("tag-release.yml", "tag", event=event)
+        self.sync()
+        return run
+
     # -- GitHub, as people use it
 
     def open_pr(self, branch: str, title: str, author: str = QUANT) -> int:
@@ -794,6 +831,12 @@ def test_1_init_makes_a_repository_whose_own_checks_pass(desk: Desk) -> None:
     (desk.work / "scripts" / "deploy.py").write_text(DEPLOY_SCRIPT, encoding="utf-8")
     policy = desk.releasekit("policy", "validate")
     assert policy.returncode == 0, policy.stdout
+    # The callers init wrote call the reusable workflows whose jobs the drill runs.
+    desk.caller("releasekit.yml", "releasekit", "pr-gate.yml")
+    desk.caller("release.yml", "checks", "release-checks.yml")
+    assert desk.caller("release.yml", "release", "release.yml")["needs"] == "checks"
+    desk.caller("prepare-release.yml", "prepare", "prepare-release.yml")
+    desk.caller("tag-release.yml", "tag", "tag-release.yml")
     desk.commit("Adopt releasekit")
     desk.push("main")
     assert desk.api.repo(REPO).resolve("heads/main") == desk.head()
@@ -940,11 +983,7 @@ RELEASE = Release()
 
 
 def test_3_prepare_release_opens_the_release_pr(desk: Desk) -> None:
-    desk.git("checkout", "-q", "main")
-    run = desk.job(
-        "prepare-release.yml", "prepare", inputs={"part": "minor"}, event_name="workflow_dispatch"
-    )
-    desk.sync()
+    run = desk.prepare_release(part="minor", hotfix=False)
     assert run.code == 0, run.log
     assert run.outputs["bump"]["version"] == "0.2.0"
     assert run.outputs["publish"]["branch"] == "release/v0.2.0"
@@ -986,9 +1025,10 @@ def test_4_the_release_pr_passes_its_gates_with_audit_paper_and_anti_bias_eviden
 
 
 def test_5_tag_release_tags_the_merge_and_moves_the_major_tag(desk: Desk) -> None:
-    event = {**desk.pr_event(RELEASE.number), "action": "closed"}
-    run = desk.job("tag-release.yml", "tag", event=event)
-    desk.sync()
+    # A closed change PR does not start tag-release (the caller's `if:`); the release PR does.
+    assert desk.tag_release(1) is None
+    run = desk.tag_release(RELEASE.number)
+    assert run is not None
     assert run.code == 0, run.log
     assert run.outputs["pr"]["tag"] == "v0.2.0"
     repo = desk.api.repo(REPO)
@@ -1140,10 +1180,7 @@ def ship(desk: Desk, *, strategy: str, audit: str, note: str) -> str:
     number = desk.open_pr(branch, f"ICT_QM {strategy}")
     gates_pass(desk, number)
     desk.merge(number)
-    prepare = desk.job(
-        "prepare-release.yml", "prepare", inputs={"part": "minor"}, event_name="workflow_dispatch"
-    )
-    desk.sync()
+    prepare = desk.prepare_release(part="minor", hotfix=False)
     assert prepare.code == 0, prepare.log
     version = prepare.outputs["bump"]["version"]
     branch = f"release/v{version}"
@@ -1155,9 +1192,8 @@ def ship(desk: Desk, *, strategy: str, audit: str, note: str) -> str:
     desk.update_pr(pr.number)
     gates_pass(desk, pr.number)
     desk.merge(pr.number)
-    event = {**desk.pr_event(pr.number), "action": "closed"}
-    tag = desk.job("tag-release.yml", "tag", event=event)
-    desk.sync()
+    tag = desk.tag_release(pr.number)
+    assert tag is not None
     assert tag.code == 0, tag.log
     for job, run in release_checks(desk, f"v{version}").items():
         assert run.code == 0, f"{job}:\n{run.log}"
@@ -1229,12 +1265,10 @@ def add_fixed(desk: Desk, version: str, line: str) -> None:
 
 def test_10_a_hotfix_from_the_production_tag_goes_live_at_once(desk: Desk) -> None:
     desk.git("checkout", "-q", "main")
-    prepare = desk.job(
-        "prepare-release.yml", "prepare", event_name="workflow_dispatch",
-        inputs={"hotfix": True, "part": "patch", "from-tag": "v0.3.0"},
-    )  # fmt: skip
-    desk.sync()
+    # From the newest production tag, v0.3.0 (the caller's form asks only part and hotfix).
+    prepare = desk.prepare_release(part="patch", hotfix=True)
     assert prepare.code == 0, prepare.log
+    assert "Hotfix from v0.3.0" in prepare.log
     version = prepare.outputs["bump"]["version"]
     branch = prepare.outputs["publish"]["branch"]
     assert branch == f"hotfix/v{version}"
@@ -1261,9 +1295,8 @@ def test_10_a_hotfix_from_the_production_tag_goes_live_at_once(desk: Desk) -> No
     signoff = desk.job("pr-gate.yml", "signoff", event=event, needs=needs)
     assert signoff.code == 0, signoff.log
     desk.merge(pr.number)
-    closed = {**desk.pr_event(pr.number), "action": "closed"}
-    tag = desk.job("tag-release.yml", "tag", event=closed)
-    desk.sync()
+    tag = desk.tag_release(pr.number)
+    assert tag is not None
     assert tag.code == 0, tag.log
     for job, run in release_checks(desk, f"v{version}").items():
         assert run.code == 0, f"{job}:\n{run.log}"
@@ -1306,10 +1339,7 @@ def test_11_the_post_mortem_and_the_proper_release_clear_the_hotfix_debt(desk: D
     desk.merge(number)
     # The proper release: the audited strategy ships again, so its row names this release.
     desk.git("checkout", "-q", "main")
-    prepare = desk.job(
-        "prepare-release.yml", "prepare", inputs={"part": "minor"}, event_name="workflow_dispatch"
-    )
-    desk.sync()
+    prepare = desk.prepare_release(part="minor", hotfix=False)
     assert prepare.code == 0, prepare.log
     version = prepare.outputs["bump"]["version"]
     branch = prepare.outputs["publish"]["branch"]
@@ -1321,8 +1351,8 @@ def test_11_the_post_mortem_and_the_proper_release_clear_the_hotfix_debt(desk: D
     desk.update_pr(pr.number)
     gates_pass(desk, pr.number)
     desk.merge(pr.number)
-    tag = desk.job("tag-release.yml", "tag", event={**desk.pr_event(pr.number), "action": "closed"})
-    desk.sync()
+    tag = desk.tag_release(pr.number)
+    assert tag is not None
     assert tag.code == 0, tag.log
     for job, run in release_checks(desk, f"v{version}").items():
         assert run.code == 0, f"{job}:\n{run.log}"
