@@ -43,6 +43,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
+from releasekit.core.calendar.promotion import PromotionCalendar
 from releasekit.core.report import Finding, finding
 from releasekit.core.rollout.jsonread import load_strict_json, nearest_line, path_line
 from releasekit.core.rollout.plan import DAY_HOURS, RolloutPlan, Stage
@@ -496,6 +497,7 @@ def decide(
     *,
     subject_file: str | None = None,
     mode: RolloutMode | None = None,
+    calendar: PromotionCalendar | None = None,
 ) -> Decision:
     """The next step of ``state``'s rollout at ``now``, given the latest ``metrics``.
 
@@ -508,6 +510,10 @@ def decide(
     ``immediate`` for a hotfix version, else ``staged``). Raises ``InputError`` when the state
     names a stage the plan does not have, or the metrics are about another version or
     environment.
+
+    ``calendar`` (the policy's ``calendar:`` section, None: the runbook as it reads) holds a
+    due promotion until its next allowed instant (CAL010/CAL011) and, with trading-day
+    counting, says when each Day N starts; it never holds a rollback or a pause (CAL012).
     """
     notes = _Notes(subject_file)
     if state.status == "rolled-back":
@@ -516,7 +522,7 @@ def decide(
 
     current = _current_stage(plan, state)
     if current is None:
-        return _first_deployment(plan, state, notes, now, mode)
+        return _first_deployment(plan, state, notes, now, mode, calendar)
     index = plan.index(current.id)
     nxt = plan.stages[index + 1] if index + 1 < len(plan.stages) else None
 
@@ -552,8 +558,8 @@ def decide(
     if since is not None and deadline is None:
         deadline = since + dt.timedelta(hours=plan.rollback.divergence_grace_hours)
 
-    late = _late_by(state, current)
-    due_at = _due_at(state, current, nxt, late)
+    late = _late_by(state, current, calendar)
+    due_at = _due_at(state, current, nxt, late, calendar)
     if rollback or pause or state.status == "paused":
         if rollback:
             action: Action = "rollback"
@@ -568,6 +574,8 @@ def decide(
                     hint="after the review, resume it: `releasekit rollout resume --reason ...`"
                     " (docs/rollout.md)",
                 )
+        if calendar is not None:
+            notes.items.extend(calendar.never_held(now, action))
         if nxt is not None and due_at is not None and now >= due_at:
             notes.add(
                 "RLT019",
@@ -596,7 +604,7 @@ def decide(
         return _finish("hold", state, notes, now, deadline=deadline)
 
     promote = _may_promote(
-        plan, state, (current, nxt), metrics, fresh, since, due_at, now, notes, late
+        plan, state, (current, nxt), metrics, fresh, since, due_at, now, notes, late, calendar
     )
     return _finish(
         "promote" if promote else "hold",
@@ -638,6 +646,7 @@ def _first_deployment(
     notes: _Notes,
     now: dt.datetime,
     recorded: RolloutMode | None,
+    calendar: PromotionCalendar | None = None,
 ) -> Decision:
     mode = rollout_mode(state.version, recorded)
     target = plan.stages[0] if mode == "staged" else plan.final
@@ -656,6 +665,11 @@ def _first_deployment(
             f" {target.environment} at {target.percent} without the staged rollout (runbook"
             " Release Types: Bug Fix and Config Change are Direct)",
         )
+    # A hotfix deploys at once: it was let through any freeze when it was tagged (CAL003).
+    held = None if calendar is None or mode == "immediate" else calendar.hold(now, target.id)
+    if held is not None:
+        notes.items.append(held)
+        return _finish("hold", state, notes, now, next_stage=target, due_at=now)
     notes.add(
         "RLT001",
         "notice",
@@ -835,7 +849,17 @@ def _rollback_table(
     return rollback, pause, since, deadline
 
 
-def _late_by(state: RolloutState, current: Stage) -> dt.timedelta:
+def _on_day(calendar: PromotionCalendar | None, day0: dt.datetime, n: int) -> dt.datetime | None:
+    """When the plan's Day ``n`` starts: ``n`` 24-hour days after ``day0``, or as the policy's
+    calendar counts them (``day_count: trading``; None past what the calendar knows)."""
+    if calendar is None:
+        return day0 + dt.timedelta(hours=n * DAY_HOURS)
+    return calendar.day_start(day0, n)
+
+
+def _late_by(
+    state: RolloutState, current: Stage, calendar: PromotionCalendar | None = None
+) -> dt.timedelta:
     """How much later than planned the current stage actually started (never negative).
 
     The next stage's windows and day are measured from the actual stage change: a move to
@@ -843,12 +867,18 @@ def _late_by(state: RolloutState, current: Stage) -> dt.timedelta:
     """
     if state.started_at is None or state.stage_started_at is None:
         return dt.timedelta(0)
-    planned = state.started_at + dt.timedelta(hours=current.day * DAY_HOURS)
+    planned = _on_day(calendar, state.started_at, current.day)
+    if planned is None:
+        return dt.timedelta(0)
     return max(dt.timedelta(0), state.stage_started_at - planned)
 
 
 def _due_at(
-    state: RolloutState, current: Stage, nxt: Stage | None, late: dt.timedelta
+    state: RolloutState,
+    current: Stage,
+    nxt: Stage | None,
+    late: dt.timedelta,
+    calendar: PromotionCalendar | None = None,
 ) -> dt.datetime | None:
     """When ``nxt`` may start by the clock alone: its day, the soak, the end of its window
     (the day and window shifted by how ``late`` the current stage started)."""
@@ -856,12 +886,14 @@ def _due_at(
         return None
     day0 = state.started_at + late
     times = [
-        day0 + dt.timedelta(hours=nxt.day * DAY_HOURS),
+        _on_day(calendar, day0, nxt.day),
         state.stage_started_at + dt.timedelta(hours=current.min_soak_hours),
     ]
     if nxt.entry is not None:
-        times.append(day0 + dt.timedelta(hours=nxt.entry.window.end_hour))
-    return max(times)
+        times.append(_on_day(calendar, day0, nxt.entry.window.to_day + 1))
+    # A day the calendar cannot place is never due: the promotion holds (fail closed).
+    known = [t for t in times if t is not None]
+    return max(known) if len(known) == len(times) else None
 
 
 def _may_promote(
@@ -875,6 +907,7 @@ def _may_promote(
     now: dt.datetime,
     notes: _Notes,
     late: dt.timedelta,
+    calendar: PromotionCalendar | None = None,
 ) -> bool:
     """Whether every gate of the promotion to ``nxt`` holds; each one that does not is noted.
 
@@ -913,8 +946,10 @@ def _may_promote(
     rule = nxt.entry
     if rule is not None and state.started_at is not None:
         w = rule.window
-        w_start = state.started_at + late + dt.timedelta(hours=w.start_hour)
-        w_end = state.started_at + late + dt.timedelta(hours=w.end_hour)
+        day0 = state.started_at + late
+        # Placed by the calendar when it counts trading days (the end was placed for due_at).
+        w_start = _on_day(calendar, day0, w.from_day) or day0 + dt.timedelta(hours=w.start_hour)
+        w_end = _on_day(calendar, day0, w.to_day + 1) or day0 + dt.timedelta(hours=w.end_hour)
         if m.start > w_start + WINDOW_SLACK or m.end < w_end - WINDOW_SLACK:
             notes.add(
                 "RLT031",
@@ -934,6 +969,10 @@ def _may_promote(
             f" started ({iso(state.stage_started_at)}): not enough to promote to {nxt.id} on",
             hint="have the metrics command export from {since} to {until}",
         )
+        return False
+    held = calendar.hold(now, nxt.id) if ok and calendar is not None else None
+    if held is not None:
+        notes.items.append(held)  # CAL010/CAL011: a freeze, a closed day, the session time
         return False
     if ok:
         basis = f" ({conditions_text(nxt)})" if rule is not None else ""
