@@ -117,6 +117,17 @@ def rollout_calendar(
     return promotion_calendar(policy, calendar.market, calendar.promotion(), calendar.end)
 
 
+def calendar_for_rollout(
+    repo: Path, policy_file: Path | None, start: dt.datetime, now: dt.datetime
+) -> PromotionCalendar | None:
+    """The calendar ``rollout decide`` consults (None: the policy has no calendar to apply).
+
+    ``policy_file`` is ``rollout --policy`` (None: the repository's policy).
+    """
+    policy, _ = load_policy_from(repo, policy_file)
+    return rollout_calendar(repo, policy.calendar, start, now)
+
+
 # -- releasekit calendar check ----------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from releasekit.core.rollout.tracker import (
     tracker_title,
 )
 from releasekit.errors import InputError
+from releasekit.gates.calendar import calendar_for_rollout
 from releasekit.workspace.ops import (
     load_plan,
     read_metrics,
@@ -333,7 +334,11 @@ class _Run:
             if r.evidence is not None and state.stage is None
             else None
         )
-        decision = decide(plan, state, metrics, now, subject_file=state_file, mode=mode)
+        # The policy's calendar holds a promotion in a freeze or a closed market (calendar.md).
+        calendar = calendar_for_rollout(r.repo, r.policy, state.started_at or now, now)
+        decision = decide(
+            plan, state, metrics, now, subject_file=state_file, mode=mode, calendar=calendar
+        )
         extra: list[Finding] = []
         recorded = decision.event
         if r.deploy and decision.action == "promote":
