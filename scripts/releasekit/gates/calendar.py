@@ -289,7 +289,8 @@ def _rollout_line(
 ) -> RolloutLine:
     """Where one rollout stands, when its next promotion is due and when the calendar allows it."""
     state, _ = read_state(path)
-    decision = decide(policy.rollout, state, None, now)
+    # With the calendar, the due instant counts trading days when the policy says so.
+    decision = decide(policy.rollout, state, None, now, calendar=calendar)
     nxt = decision.next_stage
     due = decision.due_at
     if nxt is None or due is None or state.status != "active":
