@@ -1199,6 +1199,8 @@ def ship(desk: Desk, *, strategy: str, audit: str, note: str) -> str:
         assert run.code == 0, f"{job}:\n{run.log}"
     published = publish_release(desk, f"v{version}")
     assert published.code == 0, published.log
+    bundle = json.loads((desk.assets / f"v{version}" / "evidence.json").read_text())
+    assert bundle["release"]["type"] == "strategy"  # what it ships since the previous tag
     return version
 
 
@@ -1358,6 +1360,9 @@ def test_11_the_post_mortem_and_the_proper_release_clear_the_hotfix_debt(desk: D
         assert run.code == 0, f"{job}:\n{run.log}"
     published = publish_release(desk, f"v{version}")
     assert published.code == 0, published.log
+    bundle = json.loads((desk.assets / f"v{version}" / "evidence.json").read_text())
+    # Since the hotfix's tag it ships a post-mortem and an audit-log edit: no strategy change.
+    assert bundle["release"]["type"] == "bugfix"
     clean = hotfix_sla(desk)
     assert clean.code == 0, clean.log
     assert "HFX005" in clean.log  # settled: post-mortem and proper release, both on time
