@@ -45,6 +45,7 @@ def clock_at(text: str) -> Any:
 
 
 def make_repo(tmp_path: Path, policy: str | None = POLICY, events: str = EVENTS) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     if policy is not None:
         (tmp_path / ".github").mkdir()
         (tmp_path / ".github" / "release-policy.yml").write_text(policy)
@@ -321,3 +322,32 @@ def test_a_control_character_in_a_reason_is_exit_2(tmp_path: Path) -> None:
     code, report = run_json(["check", "--action", "tag", "--repo", str(repo)], "2026-12-14T12:00Z")
     assert code == 2
     assert "one line of plain text" in report["problem"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("hotfix", "action", "code", "rule"),
+    [
+        pytest.param("false", "tag", 1, "CAL001", id="tag-in-freeze"),
+        pytest.param("true", "prepare", 0, "CAL005", id="hotfix-branch-in-freeze"),
+    ],
+)
+def test_the_workflow_step_runs_through_the_composite_action(
+    tmp_path: Path, hotfix: str, action: str, code: int, rule: str
+) -> None:
+    from test_action_steps import prepare_venv, run_action
+
+    repo = make_repo(tmp_path / "workspace")
+    runner_temp = tmp_path / "runner_temp"
+    (runner_temp / "home").mkdir(parents=True)
+    prepare_venv(runner_temp)
+    args = f"check\n--action={action}\n--now=2026-12-15T15:00:00Z"
+    run = run_action(
+        {"command": "calendar", "hotfix": hotfix, "format": "json", "args": args},
+        workspace=repo,
+        runner_temp=runner_temp,
+    )
+    assert run.returncode == code
+    assert run.outputs["verdict"] == ("blocked" if code else "pass")
+    report = json.loads(Path(run.outputs["report-path"]).read_text())
+    assert report["findings"][0]["rule"] == rule
+    assert "Release calendar" not in run.summary  # a check's summary is its findings
