@@ -220,3 +220,16 @@ def test_rollout_decide_without_an_exchange_never_imports_the_library(tmp_path: 
     result = probe([*argv, "--now", ny(2026, 11, 23, 11).isoformat()])
     assert result["loaded"] == []
     assert result["code"] == 0
+
+
+def test_the_rollout_chart_draws_the_calendar_as_bands(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "release-policy.yml").write_text(POLICY)
+    state_file = tmp_path / "state.json"
+    state_file.write_text(json.dumps(state_to_json(paper_since(DAY0))))
+    argv = ["rollout", "decide", "--repo", str(tmp_path), "--state", str(state_file)]
+    releasekit_main([*argv, "--now", ny(2026, 11, 23, 11).isoformat(), "--format", "markdown"])
+    chart = capsys.readouterr().out.split("```mermaid")[1].split("```")[0]
+    calendar = chart.split("    section Calendar\n")[1]
+    assert "    desk offsite (one-off freeze) :crit, c0, 2026-11-20 05:00, 108h" in calendar
+    assert "    market closed :" in calendar  # the weekend inside the freeze, as one band

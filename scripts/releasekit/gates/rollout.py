@@ -141,7 +141,12 @@ def rollout(
         return run.resume()
     report, plan, decision = run.decide()
     if on_details is not None:
-        on_details(details_markdown(plan, decision, request.now))
+        # The chart shows the calendar's freezes and closed days over the plan as bands.
+        day0 = decision.before.started_at or request.now
+        calendar = calendar_for_rollout(request.repo, request.policy, day0, request.now)
+        end = day0 + dt.timedelta(days=plan.final.day + 1)
+        bands = () if calendar is None else calendar.bands(day0, end)
+        on_details(details_markdown(plan, decision, request.now, bands))
     return report
 
 

@@ -63,9 +63,12 @@ class PromotionCalendar:
         """When the plan's Day ``n`` starts (see the module docstring)."""
         return day_start(self.market, day0, n, self.policy.day_count)
 
-    def bands(self) -> list[str]:
-        """The freeze windows and closed days as a Mermaid gantt section (the rollout chart)."""
-        return timeline_bands(self.windows)
+    def bands(self, start: dt.datetime | None = None, end: dt.datetime | None = None) -> list[str]:
+        """The freeze windows and closed days (between ``start`` and ``end`` when given) as a
+        Mermaid gantt section for the rollout chart."""
+        lo = start or min((w.start for w in self.windows), default=self.horizon)
+        hi = end or self.horizon
+        return timeline_bands([w for w in self.windows if w.overlaps(lo, hi)])
 
 
 def promotion_calendar(

@@ -7,6 +7,7 @@ Pure: a plan, a decision and ``now`` in, JSON values or Markdown text out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from releasekit.core.render import md_escape
@@ -64,8 +65,11 @@ def _when(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def render_timeline(plan: RolloutPlan, state: RolloutState, now: dt.datetime) -> str:
-    """The rollout as a Mermaid gantt chart: the plan's stages, what happened, the markers.
+def render_timeline(
+    plan: RolloutPlan, state: RolloutState, now: dt.datetime, bands: Sequence[str] = ()
+) -> str:
+    """The rollout as a Mermaid gantt chart: the plan's stages, what happened, the markers,
+    and ``bands``, the calendar's freeze windows and closed days (docs/calendar.md).
 
     Kept to the gantt syntax GitHub's Mermaid renders (``dateFormat``, ``section``, tasks
     with ``done``/``active``/``crit``/``milestone``); every name is reduced to letters,
@@ -109,11 +113,14 @@ def render_timeline(plan: RolloutPlan, state: RolloutState, now: dt.datetime) ->
         if opened:
             first = opened[0]
             lines.append(f"    divergence seen :crit, milestone, d0, {_when(first.at)}, 0h")
+    lines.extend(bands)
     lines.append("```")
     return "\n".join(lines)
 
 
-def details_markdown(plan: RolloutPlan, decision: Decision, now: dt.datetime) -> str:
+def details_markdown(
+    plan: RolloutPlan, decision: Decision, now: dt.datetime, bands: Sequence[str] = ()
+) -> str:
     """The job summary's details: the decision, the chart and the recorded events."""
     escape = md_escape
     state = decision.after if decision.event is not None else decision.before
@@ -132,7 +139,7 @@ def details_markdown(plan: RolloutPlan, decision: Decision, now: dt.datetime) ->
         rows.append(f"| Divergence deadline | {iso(decision.deadline)} |")
     if decision.condition is not None:
         rows.append(f"| Condition | {decision.condition} |")
-    parts = ["#### Rollout", "", *rows, "", render_timeline(plan, state, now), ""]
+    parts = ["#### Rollout", "", *rows, "", render_timeline(plan, state, now, bands), ""]
     if state.events:
         parts += ["| When | Event | Stage | Size | Rules |", "|---|---|---|---|---|"]
         for ev in state.events[-20:]:
