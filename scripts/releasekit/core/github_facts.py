@@ -22,6 +22,16 @@ AnnotationLevel = Literal["notice", "warning", "failure"]
 # Permissions that can push to the repository: the runbook's "any team member" for code review.
 WRITE_PERMISSIONS: frozenset[Permission] = frozenset({"admin", "maintain", "write"})
 
+# Repository permissions, weakest first; a role's minimum permission compares by this rank.
+PERMISSION_RANK: dict[Permission, int] = {
+    "none": 0,
+    "read": 1,
+    "triage": 2,
+    "write": 3,
+    "maintain": 4,
+    "admin": 5,
+}
+
 
 @dataclass(frozen=True)
 class PullRequest:

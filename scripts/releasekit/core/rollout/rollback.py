@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from releasekit.core.github_facts import Login, Membership, Permission
+from releasekit.core.github_facts import PERMISSION_RANK, Login, Membership, Permission
 from releasekit.core.render import md_escape
 from releasekit.core.report import Finding, Level, finding
 from releasekit.core.rollout.controller import (
@@ -429,17 +429,6 @@ class FounderRole:
     permission: Permission | None = None
 
 
-# Repository permissions, weakest first; a role's ``permission`` is a minimum.
-_PERMISSION_RANK: dict[Permission, int] = {
-    "none": 0,
-    "read": 1,
-    "triage": 2,
-    "write": 3,
-    "maintain": 4,
-    "admin": 5,
-}
-
-
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _TEAM_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]{0,38})/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$")
 
@@ -500,7 +489,7 @@ def founder_role(policy_text: str | None, *, shown_as: str) -> FounderRole:
         )
     if not logins and not parsed and permission is None:
         raise InputError("roles.founder lists nobody", file=shown_as, line=line, hint=hint)
-    level: Permission | None = next((p for p in _PERMISSION_RANK if p == permission), None)
+    level: Permission | None = next((p for p in PERMISSION_RANK if p == permission), None)
     return FounderRole(frozenset(x.lower() for x in logins), tuple(parsed), level)
 
 
@@ -537,7 +526,7 @@ def authorise(
                 break
         if via[actor] == "not a founder" and role.permission and permission_of is not None:
             held = permission_of(Login(actor))
-            if _PERMISSION_RANK[held] >= _PERMISSION_RANK[role.permission]:
+            if PERMISSION_RANK[held] >= PERMISSION_RANK[role.permission]:
                 via[actor] = f"{held} permission"
     allowed = bool(via) and all(v != "not a founder" for v in via.values())
     return Authorisation(allowed, via)

@@ -14,17 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from releasekit.core.github_facts import Login, Membership, Permission
+from releasekit.core.github_facts import PERMISSION_RANK, Login, Membership, Permission
 from releasekit.core.signoff.policy import ROLE_NAMES, Policy, Role, RoleName, login_key
-
-PERMISSION_RANK: dict[Permission, int] = {
-    "none": 0,
-    "read": 1,
-    "triage": 2,
-    "write": 3,
-    "maintain": 4,
-    "admin": 5,
-}
 
 
 class Directory(Protocol):
