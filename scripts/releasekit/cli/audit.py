@@ -12,8 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
-from releasekit.errors import InputError
+from releasekit.cli.common import FORMATS, ArgumentParser, parse_or_usage, run_gate
 from releasekit.gates.audit_stamp import TOOL, AuditStampRequest, audit_stamp
 from releasekit.workspace.release_files import shown
 
@@ -45,10 +44,9 @@ def parser() -> ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → request → gate → report → exit code."""
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser(), argv, TOOL)
+    if isinstance(args, int):
+        return args
     request = AuditStampRequest(args.repo, args.name, args.audit, args.dry_run)
     return run_gate(TOOL, shown(args.repo), args, lambda: audit_stamp(request))
 

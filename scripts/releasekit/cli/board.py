@@ -24,7 +24,7 @@ from pathlib import Path
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.board import BoardSource
-from releasekit.cli.common import new_parser, run_gate, usage_failure
+from releasekit.cli.common import new_parser, parse_or_usage, run_gate
 from releasekit.core.report import Report
 from releasekit.core.rollout.controller import parse_time
 from releasekit.errors import InputError
@@ -72,10 +72,9 @@ def main(
 ) -> int:
     """Entry point: parse → read each repository → build the board → write the site."""
     environ = os.environ if env is None else env
-    try:
-        args = _parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(_parser(), argv, TOOL)
+    if isinstance(args, int):
+        return args
 
     def evaluate() -> Report:
         report, _ = build_site(*_request(args, connector, clock, environ))

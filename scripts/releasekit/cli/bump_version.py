@@ -17,13 +17,12 @@ from releasekit.cli.common import (
     ArgumentParser,
     new_parser,
     parse_date_arg,
+    parse_or_usage,
     run_gate,
     today,
-    usage_failure,
 )
 from releasekit.core.report import Report
 from releasekit.core.versioning.bump import PART_CHOICES, TOOL
-from releasekit.errors import InputError
 from releasekit.gates.bump_version import BumpVersionRequest, bump_version
 from releasekit.workspace.release_files import CHANGELOG_NAME, shown
 
@@ -110,10 +109,9 @@ def _longest_backtick_run(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → request → gate (writes unless --dry-run) → report → exit code."""
     parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser, argv, TOOL)
+    if isinstance(args, int):
+        return args
 
     def evaluate() -> Report:
         report = bump_version(request_from(args))

@@ -18,12 +18,11 @@ from releasekit.cli.common import (
     ArgumentParser,
     new_parser,
     parse_date_arg,
+    parse_or_usage,
     run_gate,
     tag_from_env,
     today,
-    usage_failure,
 )
-from releasekit.errors import InputError
 from releasekit.gates.check_changelog import ChangelogRequest, check_changelog
 from releasekit.workspace.release_files import CHANGELOG_NAME
 
@@ -84,10 +83,9 @@ def request_from(args: argparse.Namespace) -> ChangelogRequest:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → request → gate → report → exit code."""
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser(), argv, TOOL)
+    if isinstance(args, int):
+        return args
     subject = str(args.file) if args.file is not None else str(args.repo / CHANGELOG_NAME)
     return run_gate(TOOL, subject, args, lambda: check_changelog(request_from(args)))
 

@@ -14,10 +14,14 @@ from typing import Protocol, TextIO, TypeVar
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.interface import RepositoryReadPort
-from releasekit.cli.common import ArgumentParser, new_parser, run_gate, usage_failure
+from releasekit.cli.common import (
+    ArgumentParser,
+    new_parser,
+    parse_or_usage,
+    run_gate,
+)
 from releasekit.core.repo import doctor
 from releasekit.core.report import Report
-from releasekit.errors import InputError
 from releasekit.gates.doctor import DoctorRequest, run_doctor
 
 TOOL = doctor.TOOL
@@ -85,10 +89,9 @@ def main(
 ) -> int:
     """Entry point: parse → read the settings → evaluate → report → exit code."""
     environ = os.environ if env is None else env
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc, out)
+    args = parse_or_usage(parser(), argv, TOOL, out)
+    if isinstance(args, int):
+        return args
     stream = sys.stdout if out is None else out
     runtime = Runtime.from_env(stream, environ)
     subject = environ.get("GITHUB_REPOSITORY", "") or "the repository"

@@ -37,7 +37,13 @@ from typing import TextIO
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import ReleasePort
-from releasekit.cli.common import ArgumentParser, new_parser, run_gate, tag_from_env, usage_failure
+from releasekit.cli.common import (
+    ArgumentParser,
+    new_parser,
+    parse_or_usage,
+    run_gate,
+    tag_from_env,
+)
 from releasekit.cli.common.ops import parse_now, utc_now
 from releasekit.core.report import Report
 from releasekit.core.signoff.evidence import TOOL, ReleaseTag, parse_release_tag, render_details
@@ -194,10 +200,9 @@ def main(
     process's environment, ``pygithub.connect``, the system clock, stdout, the Actions runtime).
     """
     stream = sys.stdout if out is None else out
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc, stream)
+    args = parse_or_usage(parser(), argv, TOOL, stream)
+    if isinstance(args, int):
+        return args
     environ: Mapping[str, str] = os.environ if env is None else env
     rt = runtime or Runtime.from_env(stream, environ)
     subject = args.tag or tag_from_env(environ) or "tag"

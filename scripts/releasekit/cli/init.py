@@ -19,13 +19,12 @@ from releasekit.cli.common import (
     ArgumentParser,
     new_parser,
     parse_date_arg,
+    parse_or_usage,
     run_gate,
-    usage_failure,
 )
 from releasekit.core.render import code_span
 from releasekit.core.repo.scaffold import ROLE_OPTIONS
 from releasekit.core.report import Report
-from releasekit.errors import InputError
 from releasekit.gates.init import GROUPS, TOOL, InitRequest, init
 from releasekit.workspace.release_files import shown
 
@@ -115,10 +114,9 @@ def _file_table(report: Report) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → request → gate (plan, write) → report → exit code."""
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser(), argv, TOOL)
+    if isinstance(args, int):
+        return args
 
     def evaluate() -> Report:
         report = init(request_from(args))

@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from releasekit.adapters.files import write_atomic
-from releasekit.cli.common import FORMATS, ArgumentParser, emit, run_gate, usage_failure
+from releasekit.cli.common import (
+    FORMATS,
+    ArgumentParser,
+    emit,
+    parse_or_usage,
+    run_gate,
+)
 from releasekit.core.render import code_span, render_json, render_markdown
 from releasekit.core.report import Report, failed_report
 from releasekit.core.signoff.policy import POLICY_PATH
-from releasekit.errors import InputError, ReleasekitError
+from releasekit.errors import ReleasekitError
 from releasekit.gates.policy import TOOL, PolicyRequest, effective_policy
 
 
@@ -107,10 +113,9 @@ def _show(repo: Path, fmt: str, report_out: Path | None, out: TextIO) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: ``policy show`` or ``policy validate``."""
     parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser, argv, TOOL)
+    if isinstance(args, int):
+        return args
     if args.action == "show":
         return _show(args.repo, args.format, args.report_out, sys.stdout)
     subject = str(args.repo / POLICY_PATH)

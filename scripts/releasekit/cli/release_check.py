@@ -18,14 +18,13 @@ from releasekit.cli.common import (
     ArgumentParser,
     new_parser,
     parse_date_arg,
+    parse_or_usage,
     run_gate,
     tag_from_env,
     today,
-    usage_failure,
 )
 from releasekit.core.render import md_escape
 from releasekit.core.report import Report
-from releasekit.errors import InputError
 from releasekit.gates.release_check import TOOL, ReleaseCheckRequest, release_check
 from releasekit.workspace.release_files import shown
 
@@ -67,10 +66,9 @@ def render_details(report: Report) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → request → gate (both gates) → one report → exit code."""
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser(), argv, TOOL)
+    if isinstance(args, int):
+        return args
     return run_gate(
         TOOL,
         shown(args.repo),

@@ -18,7 +18,7 @@ import sys
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.oidc import DEFAULT_AUDIENCE, WorkflowIdentity, read_identity
-from releasekit.cli.common import new_parser, run_gate, usage_failure
+from releasekit.cli.common import ArgumentParser, new_parser, parse_or_usage, run_gate
 from releasekit.core.report import Report
 from releasekit.errors import InfraError, InputError
 
@@ -26,7 +26,7 @@ TOOL = "self-ref"
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
-def _parser() -> object:
+def _parser() -> ArgumentParser:
     p = new_parser(f"releasekit {TOOL}", __doc__.splitlines()[0] if __doc__ else TOOL)
     p.add_argument(
         "--expect-sha",
@@ -54,10 +54,9 @@ def identity_outputs(identity: WorkflowIdentity) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: request the token → read the claims → report → outputs → exit code."""
     parser = _parser()
-    try:
-        args = parser.parse_args(argv)  # type: ignore[attr-defined]
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser, argv, TOOL)
+    if isinstance(args, int):
+        return args
     runtime = Runtime.from_env(sys.stdout)
     found: list[WorkflowIdentity] = []
 

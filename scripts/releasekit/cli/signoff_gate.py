@@ -42,8 +42,8 @@ from releasekit.cli.common import (
     ArgumentParser,
     new_parser,
     parse_date_arg,
+    parse_or_usage,
     today,
-    usage_failure,
 )
 from releasekit.cli.common.publish import (
     PublishTarget,
@@ -196,10 +196,9 @@ def main(
     """
     stream = sys.stdout if out is None else out
     log_stream = sys.stderr if log is None else log
-    try:
-        args = parser().parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc, stream)
+    args = parse_or_usage(parser(), argv, TOOL, stream)
+    if isinstance(args, int):
+        return args
     environ: Mapping[str, str] = os.environ if env is None else env
     rt = runtime or Runtime.from_env(stream, environ)
     run = _Run()

@@ -22,10 +22,15 @@ import os
 import sys
 from pathlib import Path
 
-from releasekit.cli.common import ArgumentParser, new_parser, run_gate, today, usage_failure
+from releasekit.cli.common import (
+    ArgumentParser,
+    new_parser,
+    parse_or_usage,
+    run_gate,
+    today,
+)
 from releasekit.core.audit.rules import TOOL, render_details
 from releasekit.core.report import Report
-from releasekit.errors import InputError
 from releasekit.gates.verify_audit import VerifyAuditRequest, verify_audit
 from releasekit.workspace.release_files import shown
 
@@ -103,10 +108,9 @@ def evaluate(args: argparse.Namespace) -> Report:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse → request → gate → report → exit code."""
     parser_ = parser()
-    try:
-        args = parser_.parse_args(argv)
-    except InputError as exc:
-        return usage_failure(TOOL, exc)
+    args = parse_or_usage(parser_, argv, TOOL)
+    if isinstance(args, int):
+        return args
     return run_gate(TOOL, shown(args.repo), args, lambda: evaluate(args), details=render_details)
 
 

@@ -18,7 +18,7 @@ import errno
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO, cast
 
@@ -258,3 +258,16 @@ def usage_failure(tool: str, exc: ReleasekitError, out: TextIO | None = None) ->
     report = failed_report(tool, "command line", exc.problem)
     guarded(sys.stdout if out is None else out).write(render_text(report))
     return report.exit_code
+
+
+def parse_or_usage(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    tool: str,
+    out: TextIO | None = None,
+) -> argparse.Namespace | int:
+    """The parsed options, or the exit code (2) of a usage error already reported as text."""
+    try:
+        return parser.parse_args(argv)
+    except InputError as exc:
+        return usage_failure(tool, exc, out)

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from releasekit.adapters.actions import Runtime
-from releasekit.cli.common import FORMATS, ArgumentParser, run_gate, usage_failure
+from releasekit.cli.common import FORMATS, ArgumentParser, parse_or_usage, run_gate
 from releasekit.core.report import Report
 from releasekit.core.rollout.controller import parse_time
-from releasekit.errors import InputError
 from releasekit.gates.rollout import OpsPorts
 from releasekit.workspace.ops import POLICY_PATH
 
@@ -134,10 +133,9 @@ def run_ops(
     ``with_details``: the gate hands the job summary's details to ``OpsRun.set_details``.
     """
     environ = os.environ if env is None else env
-    try:
-        args = parser.parse_args(argv)
-    except InputError as exc:
-        return usage_failure(tool, exc)
+    args = parse_or_usage(parser, argv, tool)
+    if isinstance(args, int):
+        return args
     ports = OpsPorts(
         lambda: connector(environ, Runtime.from_env(sys.stdout, environ)), environ, clock
     )
