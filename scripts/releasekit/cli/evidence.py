@@ -39,6 +39,7 @@ from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import ReleasePort
 from releasekit.cli.common import (
     ArgumentParser,
+    add_bias_junit,
     new_parser,
     parse_or_usage,
     run_gate,
@@ -90,12 +91,7 @@ def parser() -> ArgumentParser:
         help="compare a downloaded bundle (evidence.json, evidence.md, release-notes.md) with"
         " the recomputed one; writes nothing",
     )
-    p.add_argument(
-        "--bias-junit",
-        metavar="FILE",
-        type=Path,
-        help="JUnit XML of the anti-bias tests, for verify-audit",
-    )
+    add_bias_junit(p, use=", for verify-audit")
     return p
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from releasekit.cli.common import (
     ArgumentParser,
+    add_bias_junit,
     new_parser,
     parse_date_arg,
     parse_or_usage,
@@ -35,12 +36,7 @@ def parser() -> ArgumentParser:
     p.add_argument("--repo", type=Path, default=Path(), help="repository root (default: .)")
     p.add_argument("--tag", help="the tag being released, vX.Y.Z (default: GITHUB_REF on a tag)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="check-changelog's as-of date")
-    p.add_argument(
-        "--bias-junit",
-        metavar="FILE",
-        type=Path,
-        help="JUnit XML of the anti-bias tests, for verify-audit",
-    )
+    add_bias_junit(p, use=", for verify-audit")
     return p
 
 

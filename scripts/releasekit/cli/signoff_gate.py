@@ -40,6 +40,7 @@ from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import GitHubPort, ReleasePort
 from releasekit.cli.common import (
     ArgumentParser,
+    add_bias_junit,
     new_parser,
     parse_date_arg,
     parse_or_usage,
@@ -74,12 +75,7 @@ def parser() -> ArgumentParser:
         " token, nothing published",
     )
     add("--explain", action="store_true", help="also print who fills which role, what is missing")
-    add(
-        "--bias-junit",
-        metavar="FILE",
-        type=Path,
-        help="JUnit XML of the anti-bias tests (required for a strategy or model release PR)",
-    )
+    add_bias_junit(p, use=" (required for a strategy or model release PR)")
     add("--release-date", metavar="YYYY-MM-DD", help="audit age date (default: version.yaml's)")
     add("--as-of", metavar="YYYY-MM-DD", help="check-changelog's date (default: today, UTC+14)")
     add(

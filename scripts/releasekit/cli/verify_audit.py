@@ -24,6 +24,7 @@ from pathlib import Path
 
 from releasekit.cli.common import (
     ArgumentParser,
+    add_bias_junit,
     new_parser,
     parse_or_usage,
     run_gate,
@@ -64,12 +65,7 @@ def parser() -> ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the release date audits are aged against (default: version.yaml's release_date)",
     )
-    p.add_argument(
-        "--bias-junit",
-        metavar="FILE",
-        type=Path,
-        help="JUnit XML of the anti-bias tests (pytest tests/test_bias.py --junitxml=FILE)",
-    )
+    add_bias_junit(p, use=" (pytest tests/test_bias.py --junitxml=FILE)")
     p.add_argument(
         "--policy-ref",
         metavar="REF",

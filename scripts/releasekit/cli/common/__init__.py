@@ -60,6 +60,16 @@ def new_parser(prog: str, description: str) -> ArgumentParser:
     return parser
 
 
+def add_bias_junit(parser: argparse.ArgumentParser, *, use: str) -> None:
+    """``--bias-junit FILE``: the anti-bias tests' JUnit XML; ``use`` ends the help text."""
+    parser.add_argument(
+        "--bias-junit",
+        metavar="FILE",
+        type=Path,
+        help=f"JUnit XML of the anti-bias tests{use}",
+    )
+
+
 def today() -> dt.date:
     """The latest calendar date anywhere on Earth (UTC+14): "not in the future" is safe."""
     return dt.datetime.now(EARLIEST_TZ).date()
