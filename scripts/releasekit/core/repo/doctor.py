@@ -421,53 +421,61 @@ def _branch(facts: SettingsFacts, check: str, undecided: _Undecided) -> list[Fin
         )
 
     # DOC003: stale approvals dismissed; DOC004: code owners review.
-    stale = _decide(
-        protection is not None and protection.dismiss_stale_reviews,
-        any(r.dismiss_stale_reviews_on_push for r in pr_rules),
-        blind,
-    )
-    if stale == "no":
-        fix = (
-            _reviews_patch(repo, branch, "-F dismiss_stale_reviews=true")
-            if has_reviews
-            else _put_protection(repo, branch)
-        )
-        out.append(
-            finding(
-                "DOC003",
-                "error",
-                f"{branch} keeps approvals after new commits are pushed: an approval of an"
-                " earlier commit still counts for the merge (threat 8)",
-                hint=f"{_classic_ui(branch)}: tick “Dismiss stale pull request approvals when"
-                f" new commits are pushed”; {_ruleset_ui(branch)}: the same option under"
-                f" “Require a pull request before merging”. API: {fix}",
+    def review_setting(
+        rule: str,
+        label: str,
+        decided: Decision,
+        patch: str,
+        message: str,
+        steps: tuple[str, str],
+    ) -> None:
+        if decided == "no":
+            fix = (
+                _reviews_patch(repo, branch, patch)
+                if has_reviews
+                else _put_protection(repo, branch)
             )
-        )
-    elif stale == "unknown":
-        unknown("DOC003 stale approvals dismissed")
-    owners = _decide(
-        protection is not None and protection.require_code_owner_reviews,
-        any(r.require_code_owner_review for r in pr_rules),
-        blind,
-    )
-    if owners == "no":
-        fix = (
-            _reviews_patch(repo, branch, "-F require_code_owner_reviews=true")
-            if has_reviews
-            else _put_protection(repo, branch)
-        )
-        out.append(
-            finding(
-                "DOC004",
-                "error",
-                f"{branch} does not require review from code owners: a pull request can change"
-                " the release policy or the workflows without their owners",
-                hint=f"{_classic_ui(branch)}: tick “Require review from Code Owners”;"
-                f" {_ruleset_ui(branch)}: “Require review from Code Owners”. API: {fix}",
+            out.append(
+                finding(
+                    rule,
+                    "error",
+                    message,
+                    hint=f"{_classic_ui(branch)}: {steps[0]}; {_ruleset_ui(branch)}: {steps[1]}."
+                    f" API: {fix}",
+                )
             )
-        )
-    elif owners == "unknown":
-        unknown("DOC004 code-owner review required")
+        elif decided == "unknown":
+            unknown(f"{rule} {label}")
+
+    review_setting(
+        "DOC003",
+        "stale approvals dismissed",
+        _decide(
+            protection is not None and protection.dismiss_stale_reviews,
+            any(r.dismiss_stale_reviews_on_push for r in pr_rules),
+            blind,
+        ),
+        "-F dismiss_stale_reviews=true",
+        f"{branch} keeps approvals after new commits are pushed: an approval of an"
+        " earlier commit still counts for the merge (threat 8)",
+        (
+            "tick “Dismiss stale pull request approvals when new commits are pushed”",
+            "the same option under “Require a pull request before merging”",
+        ),
+    )
+    review_setting(
+        "DOC004",
+        "code-owner review required",
+        _decide(
+            protection is not None and protection.require_code_owner_reviews,
+            any(r.require_code_owner_review for r in pr_rules),
+            blind,
+        ),
+        "-F require_code_owner_reviews=true",
+        f"{branch} does not require review from code owners: a pull request can change"
+        " the release policy or the workflows without their owners",
+        ("tick “Require review from Code Owners”", "“Require review from Code Owners”"),
+    )
 
     # DOC015: administrators cannot bypass classic protection (rulesets' bypass lists are not
     # visible through the rules of a branch, so only classic protection is judged).
