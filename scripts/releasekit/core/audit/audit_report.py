@@ -14,7 +14,7 @@ from releasekit.core.audit.fields import (
     audit_id_date,
     find_columns,
     parse_figure,
-    read_summary,
+    read_summary_table,
 )
 from releasekit.core.collector import collector_paused
 from releasekit.core.dates import parse_iso_date
@@ -145,22 +145,17 @@ def parse_audit_report(text: str, *, shown_as: str) -> AuditReport:
         ),
         None,
     )
-    summary: dict[str, SummaryField] = {}
-    if summary_table is None:
-        findings.append(
-            finding(
-                "AUD017",
-                "error",
-                "the audit report has no summary table before its numbered sections",
-                file=shown_as,
-                line=1,
-                hint="start from docs/releasekit-templates/audit_report.md (`releasekit init`"
-                " writes it): | Field | Value | with " + ", ".join(REPORT_FIELDS),
-            )
-        )
-    else:
-        summary, more = read_summary(summary_table, shown_as, "AUD017", "audit report")
-        findings += more
+    summary, more = read_summary_table(
+        summary_table,
+        shown_as,
+        "AUD017",
+        "audit report",
+        missing="the audit report has no summary table before its numbered sections",
+        template="audit_report.md",
+        fields=REPORT_FIELDS,
+    )
+    findings += more
+    if summary_table is not None:
         findings += _check_report_fields(summary, shown_as, summary_table.line)
 
     fixes: tuple[TaskItem, ...] | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -115,6 +115,29 @@ class SummaryField:
 
     value: str
     line: int
+
+
+def read_summary_table(
+    table: Table | None,
+    shown_as: str,
+    rule: str,
+    what: str,
+    *,
+    missing: str,
+    template: str,
+    fields: Sequence[str],
+) -> tuple[dict[str, SummaryField], list[Finding]]:
+    """A report's summary fields and their findings; with no table, the ``missing`` error.
+
+    ``template`` names the file under docs/releasekit-templates/ that lists ``fields``.
+    """
+    if table is None:
+        hint = (
+            f"start from docs/releasekit-templates/{template} (`releasekit init` writes it):"
+            " | Field | Value | with " + ", ".join(fields)
+        )
+        return {}, [finding(rule, "error", missing, file=shown_as, line=1, hint=hint)]
+    return read_summary(table, shown_as, rule, what)
 
 
 def read_summary(

@@ -12,7 +12,7 @@ from releasekit.core.audit.fields import (
     SummaryField,
     find_columns,
     parse_figure,
-    read_summary,
+    read_summary_table,
 )
 from releasekit.core.collector import collector_paused
 from releasekit.core.dates import parse_iso_date
@@ -83,22 +83,17 @@ def parse_paper_report(text: str, *, shown_as: str) -> PaperReport:
     findings: list[Finding] = []
     top = [t for t in outline.tables if t.depth == 0]
     summary_table = next((t for t in top if t.column("Metric") is None), None)
-    summary: dict[str, SummaryField] = {}
-    if summary_table is None:
-        findings.append(
-            finding(
-                "AUD007",
-                "error",
-                "the paper report has no summary table",
-                file=shown_as,
-                line=1,
-                hint="start from docs/releasekit-templates/paper_reconciliation.md (`releasekit"
-                " init` writes it): | Field | Value | with " + ", ".join(PAPER_FIELDS),
-            )
-        )
-    else:
-        summary, more = read_summary(summary_table, shown_as, "AUD007", "paper report")
-        findings += more
+    summary, more = read_summary_table(
+        summary_table,
+        shown_as,
+        "AUD007",
+        "paper report",
+        missing="the paper report has no summary table",
+        template="paper_reconciliation.md",
+        fields=PAPER_FIELDS,
+    )
+    findings += more
+    if summary_table is not None:
         for name in PAPER_FIELDS:
             f = summary.get(name.casefold())
             if f is None:
