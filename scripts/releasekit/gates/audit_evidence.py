@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from releasekit.core.audit.formats import PaperReport, percent_text, valid_name
-from releasekit.core.audit.rules import AuditInputs, UnitInput, evaluate_audit
+from releasekit.core.audit.rules import UnitInput
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.signoff.decision import PaperMetric, UnitEvidence
 from releasekit.core.signoff.policy import Policy
+from releasekit.gates.verify_audit import evaluate_units
 from releasekit.workspace.audit import (
     Discovery,
     Source,
     load_audit_log,
-    load_bias_results,
     load_unit,
     paper_rel,
     release_info,
@@ -69,7 +69,6 @@ def audit_evidence(request: AuditEvidenceRequest, policy: Policy) -> AuditEviden
     release = release_info(repo, None, request.release_date)
     units = [load_unit(repo, policy, s) for s in sources]
     log = load_audit_log(repo, policy)
-    bias = None if request.bias_junit is None else load_bias_results(request.bias_junit)
     if not sources:
         notes.append(
             finding(
@@ -81,21 +80,17 @@ def audit_evidence(request: AuditEvidenceRequest, policy: Policy) -> AuditEviden
             )
         )
     selection = ", ".join(u.header.name for u in units) or "none changed"
-    report = evaluate_audit(
-        AuditInputs(
-            policy=policy,
-            release=release,
-            units=tuple(units),
-            log=log.log,
-            log_shown=log.shown,
-            bias=bias,
-            selection=selection,
-            findings=tuple(notes),
-            symlinks=found.symlinks,
-            log_symlink=log.symlink,
-            release_pr=request.release_pr,
-        ),
-        subject=f"{shown(repo)}: {selection}",
+    report = evaluate_units(
+        repo,
+        policy,
+        release,
+        units,
+        log=log,
+        found=found,
+        bias_junit=request.bias_junit,
+        selection=selection,
+        findings=notes,
+        release_pr=request.release_pr,
     )
     return AuditEvidence(report, tuple(unit_evidence(u) for u in units))
 

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.core.audit.formats import valid_name
 from releasekit.core.audit.nothing import nothing_to_audit
-from releasekit.core.audit.rules import AuditInputs, evaluate_audit
+from releasekit.core.audit.rules import AuditInputs, ReleaseInfo, UnitInput, evaluate_audit
 from releasekit.core.report import Finding, Report, finding
 from releasekit.core.signoff.policy import POLICY_PATH, Policy
 from releasekit.core.versioning.versions import Version
 from releasekit.errors import InputError
 from releasekit.workspace.audit import (
+    Discovery,
+    LogRead,
     Source,
     absent,
     changed_since,
@@ -92,7 +95,6 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
         selection_findings = bad_names + selection_findings
     units = tuple(load_unit(repo, policy, s) for s in selected)
     log = load_audit_log(repo, policy)
-    bias = None if request.bias_junit is None else load_bias_results(request.bias_junit)
     extra: list[Finding] = list(notices) + selection_findings
     if not found.sources and request.strategies is None and changed is None:
         extra.append(nothing_to_audit(policy, log.log))
@@ -111,15 +113,48 @@ def verify_audit(request: VerifyAuditRequest) -> Report:
     if not release_pr:
         extra.append(_change_pr_notice(request, release.version))
         release = dataclasses.replace(release, version=None, version_source="next release")
+    return evaluate_units(
+        repo,
+        policy,
+        release,
+        units,
+        log=log,
+        found=found,
+        bias_junit=request.bias_junit,
+        selection=selection,
+        findings=extra,
+        release_pr=release_pr,
+    )
+
+
+def evaluate_units(
+    repo: Path,
+    policy: Policy,
+    release: ReleaseInfo,
+    units: Sequence[UnitInput],
+    *,
+    log: LogRead,
+    found: Discovery,
+    bias_junit: Path | None,
+    selection: str,
+    findings: Sequence[Finding],
+    release_pr: bool,
+) -> Report:
+    """Every AUD rule on read units, with the anti-bias results read here.
+
+    The last step of verify-audit, and of a pull request's audit evidence (signoff-gate and
+    evidence run verify-audit's rules in-process through it).
+    """
+    bias = None if bias_junit is None else load_bias_results(bias_junit)
     inputs = AuditInputs(
         policy=policy,
         release=release,
-        units=units,
+        units=tuple(units),
         log=log.log,
         log_shown=log.shown,
         bias=bias,
         selection=selection,
-        findings=tuple(extra),
+        findings=tuple(findings),
         symlinks=found.symlinks,
         log_symlink=log.symlink,
         release_pr=release_pr,
