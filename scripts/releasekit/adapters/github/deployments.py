@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from releasekit.adapters.actions import Runtime
 from releasekit.adapters.github import pygithub
@@ -54,6 +54,7 @@ _DEPLOY_FIX = (
     "give the job `permissions: deployments: write` (deployments: read to only rebuild the rollout)"
 )
 _ISSUE_FIX = "give the job `permissions: issues: write`"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -195,28 +196,23 @@ class ReleaseOpsPort(PyGithubPort):
             forbidden=_DEPLOY_FIX,
             missing=self._repo_missing(),
         )
-        may_land = False
-        retry = 0
-        while True:
+
+        def find(_retry: int) -> tuple[DeploymentFact, bool] | None:
             found = self.deployments(environment=env, ref=ref)
-            if found:
-                return found[0], False
-            if may_land:
-                raise InfraError(
-                    f"could not {op.what}: GitHub did not answer, and the deployment is not"
-                    " visible yet; releasekit does not send it again, as the first copy may"
-                    " still land",
-                    hint="rerun the job: it finds the deployment (or creates it) without a"
-                    " duplicate",
-                )
-            try:
-                data = self._write("POST", f"{self._repo_path}/deployments", body, op)
-            except _WriteRetryableError as failed:
-                retry += 1
-                may_land = may_land or failed.may_land_later
-                self._pause_write(failed, retry, op)
-                continue
+            return (found[0], False) if found else None
+
+        def create() -> tuple[DeploymentFact, bool]:
+            data = self._write("POST", f"{self._repo_path}/deployments", body, op)
             return _deployment(data, op), True
+
+        return self._create_once(
+            op,
+            find,
+            create,
+            unseen="the deployment is not visible yet; releasekit does not send it again, as the"
+            " first copy may still land",
+            hint="rerun the job: it finds the deployment (or creates it) without a duplicate",
+        )
 
     def add_status(
         self,
@@ -241,26 +237,56 @@ class ReleaseOpsPort(PyGithubPort):
             forbidden=_DEPLOY_FIX,
             missing=self._repo_missing(),
         )
-        may_land = False
-        retry = 0
-        while True:
+
+        def find(retry: int) -> WriteResult | None:
             ours = self.our_statuses(deployment_id)
             if ours and ours[0].state == state and ours[0].description == text:
                 return WriteResult(ours[0].id, url, created=retry > 0)
+            return None
+
+        def create() -> WriteResult:
+            data = self._write("POST", url, body, op)
+            return WriteResult(_int(data, "id", op), url, created=True)
+
+        return self._create_once(
+            op,
+            find,
+            create,
+            unseen="the status is not visible yet; releasekit does not send it again",
+            hint="rerun the job: it finds the status (or adds it) without a duplicate",
+        )
+
+    def _create_once(
+        self,
+        op: _Op,
+        find: Callable[[int], _T | None],
+        create: Callable[[], _T],
+        *,
+        unseen: str,
+        hint: str,
+    ) -> _T:
+        """What ``find`` finds, else what ``create`` writes: never written twice.
+
+        ``find`` is given the retries so far. A write that failed but may still land is not
+        sent again: unless the next ``find`` sees it, the job stops (``unseen`` says why) and
+        a rerun finds it.
+        """
+        may_land = False
+        retry = 0
+        while True:
+            found = find(retry)
+            if found is not None:
+                return found
             if may_land:
                 raise InfraError(
-                    f"could not {op.what}: GitHub did not answer, and the status is not"
-                    " visible yet; releasekit does not send it again",
-                    hint="rerun the job: it finds the status (or adds it) without a duplicate",
+                    f"could not {op.what}: GitHub did not answer, and {unseen}", hint=hint
                 )
             try:
-                data = self._write("POST", url, body, op)
+                return create()
             except _WriteRetryableError as failed:
                 retry += 1
                 may_land = may_land or failed.may_land_later
                 self._pause_write(failed, retry, op)
-                continue
-            return WriteResult(_int(data, "id", op), url, created=True)
 
     # -- tags ---------------------------------------------------------------------------------
 
