@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -41,7 +42,7 @@ from releasekit.core.rollout.controller import (
 )
 from releasekit.core.rollout.plan import DEFAULT_PLAN
 from releasekit.core.rollout.present import details_markdown
-from releasekit.errors import InputError
+from releasekit.errors import InfraError, InputError
 from releasekit.gates import rollout as rollout_gate
 from support.github_api import FakeGitHub
 
@@ -1065,6 +1066,42 @@ def test_a_deployment_is_created_once_even_when_github_stored_it_but_answered_50
     (post,) = api.requests_to("POST", r"/deployments$")
     assert post.body["required_contexts"] == []
     assert post.body["auto_merge"] is False
+
+
+@pytest.mark.parametrize("what", ["deployment", "status"])
+def test_a_write_that_may_still_land_is_never_sent_again(
+    api: FakeGitHub, port: ReleaseOpsPort, what: str
+) -> None:
+    dep, _ = port.ensure_deployment(tag="v1.2.3", environment="paper", payload={}, description="")
+    path = r"/deployments$" if what == "deployment" else r"/deployments/\d+/statuses$"
+    api.inject("POST", path, "timeout", 1, seconds=2.0)
+    stalled = connect(
+        env_for(api),
+        runtime=Runtime(False, io.StringIO(), {}),
+        seconds_between_writes=None,
+        sleep=lambda _s: None,
+        timeout=1,
+        log=io.StringIO(),
+    )
+
+    def write() -> object:
+        if what == "deployment":
+            return stalled.ensure_deployment(
+                tag="v1.2.4", environment="paper", payload={}, description=""
+            )
+        return stalled.add_status(dep.id, "success", "promoted")
+
+    with pytest.raises(InfraError, match=f"the {what} is not visible yet") as caught:
+        write()
+    assert "without a duplicate" in (caught.value.problem.hint or "")
+    deadline = time.monotonic() + 20.0  # the fake logs the stalled POST once it lands
+    while not any(r.fault == "timeout" for r in api.requests_to("POST", path)):
+        assert time.monotonic() < deadline, "the stalled request never finished"
+        time.sleep(0.05)
+    stalled_posts = [r for r in api.requests_to("POST", path) if r.fault == "timeout"]
+    assert len(stalled_posts) == 1
+    posts = api.requests_to("POST", path)
+    assert len(posts) == (2 if what == "deployment" else 1)  # the setup's deployment, then one
 
 
 def test_deployments_of_other_tools_and_people_are_not_ours(
