@@ -48,6 +48,15 @@ def _x(t: Timeline, at: dt.datetime) -> float:
     return round(LEFT + share * (WIDTH - LEFT - RIGHT), 1)
 
 
+def _bar(cls: str, x0: float, x1: float, y: int, label: str) -> list[str]:
+    """One lane's bar from ``x0`` to ``x1`` (at least a pixel wide), labelled inside."""
+    return [
+        f'<rect class="{cls}" x="{x0}" y="{y}" width="{max(x1 - x0 - 1, 1)}"'
+        f' height="{LANE_HEIGHT}"/>',
+        f'<text class="bar" x="{x0 + 3}" y="{y + 15}">{escape(label)}</text>',
+    ]
+
+
 def timeline_svg(t: Timeline, *, ident: str, title: str, summary: str) -> str:
     """The SVG element (``role="img"``, titled and described) for one rollout."""
     parts = [
@@ -68,25 +77,11 @@ def timeline_svg(t: Timeline, *, ident: str, title: str, summary: str) -> str:
             f' height="{AXIS_Y - PLAN_Y + 6}"><title>{escape(freeze.name)}</title></rect>'
         )
     for i, stage in enumerate(t.planned):
-        x0 = _x(t, stage.at)
         x1 = _x(t, t.planned[i + 1].at) if i + 1 < len(t.planned) else end_x
-        parts.append(
-            f'<rect class="plan {stage.environment}" x="{x0}" y="{PLAN_Y}"'
-            f' width="{max(x1 - x0 - 1, 1)}" height="{LANE_HEIGHT}"/>'
-        )
-        parts.append(
-            f'<text class="bar" x="{x0 + 3}" y="{PLAN_Y + 15}">{escape(stage.percent)}</text>'
-        )
+        parts += _bar(f"plan {stage.environment}", _x(t, stage.at), x1, PLAN_Y, stage.percent)
     for ran in t.actual:
-        x0 = _x(t, ran.start)
-        x1 = _x(t, ran.end or t.now)
-        parts.append(
-            f'<rect class="actual {ran.environment}" x="{x0}" y="{ACTUAL_Y}"'
-            f' width="{max(x1 - x0 - 1, 1)}" height="{LANE_HEIGHT}"/>'
-        )
-        parts.append(
-            f'<text class="bar" x="{x0 + 3}" y="{ACTUAL_Y + 15}">{escape(ran.percent)}</text>'
-        )
+        x0, x1 = _x(t, ran.start), _x(t, ran.end or t.now)
+        parts += _bar(f"actual {ran.environment}", x0, x1, ACTUAL_Y, ran.percent)
     for marker in t.markers:
         x = _x(t, marker.at)
         parts.append(
