@@ -27,9 +27,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from releasekit.core.schema_errors import line_of, raise_first_error, schema_of
 from releasekit.core.yamldoc import YamlDoc
 from releasekit.errors import InputError
 
@@ -264,56 +264,12 @@ def parse_rollout_section(
 
 
 def _validate_schema(value: Any, doc: YamlDoc, path: tuple[str | int, ...]) -> None:
-    validator = Draft202012Validator(rollout_schema())
-    # A misspelt key also makes its correct spelling "missing": report the misspelling first.
-    errors = sorted(
-        validator.iter_errors(value),
-        key=lambda e: (e.validator != "additionalProperties", list(map(str, e.absolute_path))),
-    )
-    if not errors:
-        return
-    first = errors[0]
-    where = (*path, *first.absolute_path)
-    dotted = ".".join(str(x) for x in where)
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    message, hint = _explain(first, dotted)
-    line = _line(doc, where)
-    if first.validator == "additionalProperties":
-        # Point at the misspelt key itself, not at the mapping that holds it.
-        line = _key_line(doc, where, _extra_keys(first)) or line
-    raise InputError(
-        f"release policy: {message}{more}",
-        file=doc.shown_as,
-        line=line,
-        hint=f"{hint} (docs/rollout.md)",
-    )
-
-
-def _extra_keys(error: ValidationError) -> list[str]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    known = set((schema.get("properties") or {}).keys())
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    return sorted(str(k) for k in instance if str(k) not in known)
-
-
-def _key_line(doc: YamlDoc, where: tuple[str | int, ...], keys: list[str]) -> int | None:
-    node = doc.node_at(*where)
-    if isinstance(node, yaml.MappingNode) and keys:
-        for k, _ in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == keys[0]:
-                return int(k.start_mark.line) + 1
-    return None
+    errors = Draft202012Validator(rollout_schema()).iter_errors(value)
+    raise_first_error(errors, doc, path, explain=_explain, docs="docs/rollout.md")
 
 
 def _explain(error: ValidationError, dotted: str) -> tuple[str, str]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    about = str(schema.get("description", "")).rstrip(".")
-    if error.validator == "additionalProperties":
-        known = sorted((schema.get("properties") or {}).keys())
-        extra = _extra_keys(error)
-        return f"unknown key `{extra[0] if extra else '?'}` in `{dotted}`", (
-            f"known keys here: {', '.join(known)}"
-        )
+    about = str(schema_of(error).get("description", "")).rstrip(".")
     if error.validator == "enum" and dotted.endswith(".environment"):
         return (
             f"`{dotted}` is {error.instance!r}, not a known environment",
@@ -322,15 +278,6 @@ def _explain(error: ValidationError, dotted: str) -> tuple[str, str]:
     if error.validator == "required":
         return f"`{dotted}`: {error.message}", about or "add the missing key"
     return f"`{dotted}`: {error.message}", about or "see the schema"
-
-
-def _line(doc: YamlDoc, where: tuple[str | int, ...]) -> int | None:
-    """The line of ``where``, or of its nearest ancestor that exists."""
-    for n in range(len(where), 0, -1):
-        line = doc.line_of(*where[:n])
-        if line is not None:
-            return line
-    return None
 
 
 def _ints_as_ints(given: dict[str, Any], cls: type[Any]) -> dict[str, Any]:
@@ -359,7 +306,7 @@ class _Parser:
         return InputError(
             f"release policy: {message}",
             file=self.doc.shown_as,
-            line=_line(self.doc, (*self.path, *where)),
+            line=line_of(self.doc, (*self.path, *where)),
             hint=f"{hint} (docs/rollout.md)",
         )
 
