@@ -236,3 +236,38 @@ def test_an_input_error_in_core_carries_the_line_it_names() -> None:
     with pytest.raises(InputError) as caught:
         parse_state(text, shown_as="s.json")
     assert caught.value.problem.line == line_of(text, '"size": 2')
+
+
+# -- JSON: the board fixture and the event payload -------------------------------------------
+
+
+DEFAULT_BRANCH_7 = '"default_branch": 7'
+
+
+def test_a_bad_board_fixture_names_the_line_of_its_bad_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = json.loads((DESK / ".releasekit" / "board-fixture.json").read_text())
+    data["repositories"][0]["default_branch"] = 7
+    text = json.dumps(data, indent=1)
+    Path("board.json").write_text(text)
+    code, out = run(["board", "--fixture=board.json", "--out=site"], capsys)
+    assert code == 2, out
+    assert f"board.json:{line_of(text, DEFAULT_BRANCH_7)}:" in out
+
+
+def test_a_bad_event_payload_names_its_line(tmp_path: Path) -> None:
+    from releasekit.adapters.github.event import event_facts
+
+    payload = tmp_path / "event.json"
+    lines = ["{", ' "action": "opened",', ' "pull_request": {', '  "title": "number",']
+    text = "\n".join([*lines, '  "number": "1"', " }", "}", ""])
+    payload.write_text(text)
+    with pytest.raises(InputError) as caught:
+        event_facts({"GITHUB_EVENT_PATH": str(payload)})
+    assert caught.value.problem.line == 5
+    payload.write_text('{\n "action": "opened",\n "pull_request": {\n')
+    with pytest.raises(InputError) as caught:
+        event_facts({"GITHUB_EVENT_PATH": str(payload)})
+    assert caught.value.problem.line == 4

@@ -24,6 +24,7 @@ from releasekit.adapters.files import read_text
 from releasekit.adapters.github.deployments import TASK, DeploymentFact
 from releasekit.core.board.facts import IssueRecord, Link, PullRecord, ReleaseRecord
 from releasekit.core.rollout.controller import Event, events_of, parse_time
+from releasekit.core.rollout.jsonread import nearest_line
 from releasekit.errors import InputError
 
 FIXTURE_SCHEMA = "releasekit.board-fixture/1"
@@ -133,8 +134,10 @@ def load_fixture(
     text = read_text(path, what="board fixture", shown_as=shown_as, max_bytes=FIXTURE_MAX_BYTES)
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"board fixture is not JSON: {exc}", file=shown_as) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"board fixture is not JSON: {exc.msg}", file=shown_as, line=exc.lineno
+        ) from None
     errors = sorted(
         Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: list(map(str, e.path))
     )
@@ -144,6 +147,7 @@ def load_fixture(
         raise InputError(
             f"board fixture: `{where}`: {first.message}"[:400],
             file=shown_as,
+            line=nearest_line(text, list(first.absolute_path)),
             hint=f"the format is {FIXTURE_SCHEMA} (docs/board.md, Offline)",
         )
     now = (

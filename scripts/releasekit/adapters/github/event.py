@@ -16,6 +16,7 @@ from pathlib import Path
 from releasekit.adapters.files import read_text
 from releasekit.adapters.github.fixture import FixturePort
 from releasekit.adapters.github.interface import RepositoryReadPort
+from releasekit.core.rollout.jsonread import path_line
 from releasekit.errors import InputError
 
 # A webhook payload is at most 25 MB (GitHub drops larger ones); ours are far smaller.
@@ -39,9 +40,12 @@ def event_facts(env: Mapping[str, str]) -> EventFacts:
     text = read_text(Path(raw), what="event payload", shown_as=raw, max_bytes=EVENT_MAX_BYTES)
     try:
         payload = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(
-            "the event payload (GITHUB_EVENT_PATH) is not JSON", file=raw, hint="pass --pr N"
+            "the event payload (GITHUB_EVENT_PATH) is not JSON",
+            file=raw,
+            line=getattr(exc, "lineno", None),
+            hint="pass --pr N",
         ) from None
     if not isinstance(payload, dict):
         return EventFacts(None, None)
@@ -60,6 +64,7 @@ def event_facts(env: Mapping[str, str]) -> EventFacts:
         raise InputError(
             f"pull_request.number in the event payload is {number!r}, not a number",
             file=raw,
+            line=path_line(text, ["pull_request", "number"]),
             hint="pass --pr N",
         )
     return EventFacts(number, default_branch, pusher)
