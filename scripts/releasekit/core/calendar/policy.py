@@ -23,9 +23,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from releasekit.core.schema_errors import line_of, raise_first_error, schema_of
 from releasekit.core.yamldoc import YamlDoc
 from releasekit.errors import InputError
 
@@ -292,45 +292,18 @@ def parse_calendar_section(
 
 
 def _validate(value: Any, doc: YamlDoc, path: tuple[str | int, ...]) -> None:
-    # A misspelt key also makes its correct spelling "missing": report the misspelling first.
-    errors = sorted(
+    raise_first_error(
         Draft202012Validator(calendar_schema()).iter_errors(value),
-        key=lambda e: (e.validator != "additionalProperties", list(map(str, e.absolute_path))),
+        doc,
+        path,
+        explain=_explain,
+        docs="docs/calendar.md",
     )
-    if not errors:
-        return
-    first = errors[0]
-    where = (*path, *first.absolute_path)
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    message, hint = _explain(first, ".".join(str(x) for x in where))
-    line = _line(doc, where)
-    if first.validator == "additionalProperties":
-        line = _key_line(doc, where, _extra_keys(first)) or line
-    raise InputError(
-        f"release policy: {message}{more}",
-        file=doc.shown_as,
-        line=line,
-        hint=f"{hint} (docs/calendar.md)",
-    )
-
-
-def _extra_keys(error: ValidationError) -> list[str]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    known = set((schema.get("properties") or {}).keys())
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    return sorted(str(k) for k in instance if str(k) not in known)
 
 
 def _explain(error: ValidationError, dotted: str) -> tuple[str, str]:
-    schema = error.schema if isinstance(error.schema, dict) else {}
+    schema = schema_of(error)
     about = str(schema.get("description", "")).rstrip(".")
-    if error.validator == "additionalProperties":
-        known = sorted((schema.get("properties") or {}).keys())
-        extra = _extra_keys(error)
-        return (
-            f"unknown key `{extra[0] if extra else '?'}` in `{dotted}`",
-            f"known keys here: {', '.join(known)}",
-        )
     what = schema.get("x-what")
     if error.validator == "pattern" and isinstance(what, str):
         return f"`{dotted}` is {error.instance!r}, not {what}", str(schema.get("x-fix", about))
@@ -339,24 +312,6 @@ def _explain(error: ValidationError, dotted: str) -> tuple[str, str]:
         allowed = ", ".join(str(v) for v in values)
         return f"`{dotted}` is {error.instance!r}, not one of: {allowed}", about or "pick one"
     return f"`{dotted}`: {error.message}"[:300], about or "see the schema"
-
-
-def _line(doc: YamlDoc, where: tuple[str | int, ...]) -> int | None:
-    """The line of ``where``, or of its nearest ancestor that exists."""
-    for n in range(len(where), 0, -1):
-        line = doc.line_of(*where[:n])
-        if line is not None:
-            return line
-    return None
-
-
-def _key_line(doc: YamlDoc, where: tuple[str | int, ...], keys: list[str]) -> int | None:
-    node = doc.node_at(*where)
-    if isinstance(node, yaml.MappingNode) and keys:
-        for k, _ in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == keys[0]:
-                return int(k.start_mark.line) + 1
-    return None
 
 
 class _Reader:
@@ -372,7 +327,7 @@ class _Reader:
         return InputError(
             f"release policy: {message}",
             file=self.doc.shown_as,
-            line=_line(self.doc, (*self.path, *where)),
+            line=line_of(self.doc, (*self.path, *where)),
             hint=f"{hint} (docs/calendar.md)",
         )
 
