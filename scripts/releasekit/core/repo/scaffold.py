@@ -39,6 +39,9 @@ CALLER_TEMPLATES: dict[str, str] = {
     "workflows/release.yml": ".github/workflows/release.yml",
     "workflows/prepare-release.yml": ".github/workflows/prepare-release.yml",
     "workflows/tag-release.yml": ".github/workflows/tag-release.yml",
+    "workflows/rollout.yml": ".github/workflows/rollout.yml",
+    "workflows/rollback.yml": ".github/workflows/rollback.yml",
+    "workflows/hotfix-sla.yml": ".github/workflows/hotfix-sla.yml",
 }
 COPIED_TEMPLATES: dict[str, str] = {
     "dependabot.yml": ".github/dependabot.yml",
