@@ -621,15 +621,31 @@ class Desk:
         assert f"/.github/workflows/{workflow}@" in found["uses"], found["uses"]
         return found
 
+    def caller_inputs(
+        self, name: str, job: str, workflow: str, dispatch: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The inputs the init'd caller ``name`` gives our ``workflow``: its ``with:`` with
+        ``dispatch`` as the form's inputs (each one the caller's form must offer), the
+        form's defaults for the rest (a scheduled run has none of its own)."""
+        spec = yaml.safe_load((self.work / ".github" / "workflows" / name).read_text("utf-8"))
+        form = (spec[True].get("workflow_dispatch") or {}).get("inputs") or {}
+        unknown = set(dispatch) - set(form)
+        assert not unknown, f"not inputs of the {name} caller's form: {unknown}"
+        context: dict[str, Value] = {
+            f"inputs.{k}": dispatch.get(k, (v or {}).get("default", "")) for k, v in form.items()
+        }
+        inputs: dict[str, Any] = {}
+        for key, value in (self.caller(name, job, workflow).get("with") or {}).items():
+            text = evaluate(value, context)
+            inputs[key] = {"true": True, "false": False}.get(text, text)
+        return inputs
+
     def prepare_release(self, **dispatch: Any) -> JobRun:
         """Run "prepare release" from Actions with ``dispatch`` as its form's inputs: the
         init'd caller's ``with:`` becomes the reusable workflow's inputs."""
-        caller = self.caller("prepare-release.yml", "prepare", "prepare-release.yml")
-        context: dict[str, Value] = {f"inputs.{k}": v for k, v in dispatch.items()}
-        inputs: dict[str, Any] = {}
-        for key, value in (caller.get("with") or {}).items():
-            text = evaluate(value, context)
-            inputs[key] = {"true": True, "false": False}.get(text, text)
+        inputs = self.caller_inputs(
+            "prepare-release.yml", "prepare", "prepare-release.yml", dispatch
+        )
         self.git("checkout", "-q", "main")
         run = self.job(
             "prepare-release.yml", "prepare", inputs=inputs, event_name="workflow_dispatch"
@@ -837,6 +853,9 @@ def test_1_init_makes_a_repository_whose_own_checks_pass(desk: Desk) -> None:
     assert desk.caller("release.yml", "release", "release.yml")["needs"] == "checks"
     desk.caller("prepare-release.yml", "prepare", "prepare-release.yml")
     desk.caller("tag-release.yml", "tag", "tag-release.yml")
+    desk.caller("rollout.yml", "rollout", "rollout.yml")
+    desk.caller("rollback.yml", "rollback", "rollback.yml")
+    desk.caller("hotfix-sla.yml", "hotfix-sla", "hotfix-sla.yml")
     desk.commit("Adopt releasekit")
     desk.push("main")
     assert desk.api.repo(REPO).resolve("heads/main") == desk.head()
@@ -1097,9 +1116,12 @@ def rollout(desk: Desk, day: float, version: str = "") -> JobRun:
     desk.api._clock = now  # deployments and statuses are dated when they are made
     iso = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     main = desk.api.repo(REPO).resolve("heads/main")
-    inputs = {"version": version} if version else {}
+    # The init'd caller: hourly on its schedule, or run by hand for one version.
+    dispatch = {"version": version} if version else {}
+    inputs = desk.caller_inputs("rollout.yml", "rollout", "rollout.yml", dispatch)
+    event_name = "workflow_dispatch" if version else "schedule"
     decide = desk.job(
-        "rollout.yml", "decide", inputs=inputs, event_name="schedule", checkout=main,
+        "rollout.yml", "decide", inputs=inputs, event_name=event_name, checkout=main,
         extra_args={"rollout": f"--now={iso}"}, event={},
     )  # fmt: skip
     out = decide.outputs["outputs"]
@@ -1108,13 +1130,13 @@ def rollout(desk: Desk, day: float, version: str = "") -> JobRun:
     needs = {"decide": out}
     if out["action"] == "promote":
         follow = desk.job(
-            "rollout.yml", "promote", inputs=inputs, event_name="schedule", checkout=main,
+            "rollout.yml", "promote", inputs=inputs, event_name=event_name, checkout=main,
             extra_args={"rollout": f"--now={iso}"}, event={}, needs=needs,
         )  # fmt: skip
         assert follow.code == 0, follow.log
     elif out["action"] == "rollback":
         follow = desk.job(
-            "rollout.yml", "rollback", inputs=inputs, event_name="schedule", checkout=main,
+            "rollout.yml", "rollback", inputs=inputs, event_name=event_name, checkout=main,
             event={}, needs=needs,
         )  # fmt: skip
         assert follow.code == 0, follow.log
@@ -1267,8 +1289,9 @@ def add_fixed(desk: Desk, version: str, line: str) -> None:
 
 def test_10_a_hotfix_from_the_production_tag_goes_live_at_once(desk: Desk) -> None:
     desk.git("checkout", "-q", "main")
-    # From the newest production tag, v0.3.0 (the caller's form asks only part and hotfix).
-    prepare = desk.prepare_release(part="patch", hotfix=True)
+    # From v0.3.0, the release whose order routing failed, named in the caller's form
+    # (`from-tag`; its default, the newest vX.Y.Z tag, is the same one here).
+    prepare = desk.prepare_release(part="patch", hotfix=True, **{"from-tag": "v0.3.0"})
     assert prepare.code == 0, prepare.log
     assert "Hotfix from v0.3.0" in prepare.log
     version = prepare.outputs["bump"]["version"]
@@ -1314,9 +1337,13 @@ def test_10_a_hotfix_from_the_production_tag_goes_live_at_once(desk: Desk) -> No
 
 
 def hotfix_sla(desk: Desk) -> JobRun:
-    """hotfix-sla.yml's job on the default branch (with its tags), at the runner's clock."""
+    """hotfix-sla.yml's job, as the init'd caller's schedule runs it, on the default branch
+    (with its tags), at the runner's clock."""
     main = desk.api.repo(REPO).resolve("heads/main")
-    return desk.job("hotfix-sla.yml", "sla", event_name="schedule", checkout=main, event={})
+    inputs = desk.caller_inputs("hotfix-sla.yml", "hotfix-sla", "hotfix-sla.yml", {})
+    return desk.job(
+        "hotfix-sla.yml", "sla", inputs=inputs, event_name="schedule", checkout=main, event={}
+    )
 
 
 def test_11_the_post_mortem_and_the_proper_release_clear_the_hotfix_debt(desk: Desk) -> None:
