@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +183,8 @@ def key_value_block(name: str, value: str) -> str:
     The delimiter is random (a fresh UUID) so that repository text in ``value`` cannot close
     the block early and set another output; a name or value holding it anyway is refused.
     """
+    import uuid  # only multi-line outputs need it: kept off every command's start-up
+
     delimiter = f"ghadelimiter_{uuid.uuid4()}"
     if delimiter in name or delimiter in value:
         raise ValueError(f"output {name!r} contains its own delimiter")
